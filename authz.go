@@ -1,0 +1,159 @@
+package kinbridge
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Action is one thing a user may be allowed to do.
+type Action string
+
+// Actions of the platform. Later capabilities add theirs to Policy.
+const (
+	ActionUnitView          Action = "unit.view"
+	ActionUnitCreate        Action = "unit.create"
+	ActionUnitRename        Action = "unit.rename"
+	ActionUnitMove          Action = "unit.move"
+	ActionUserView          Action = "user.view"
+	ActionUserCreate        Action = "user.create"
+	ActionUserDisable       Action = "user.disable"
+	ActionUserResetPassword Action = "user.reset_password"
+	ActionAuditView         Action = "audit.view"
+	ActionSelf              Action = "self" // own password, language, API tokens
+)
+
+// Permission says which roles may perform an action, on records inside their
+// scope. Outside the scope nobody may: such a record is "not found".
+type Permission struct {
+	Action      Action
+	Roles       []Role
+	Description string
+}
+
+// Policy is the one table of who may do what. docs/AUTHORIZATION.md is
+// generated from it and the web authorisation test checks every route
+// against it.
+var Policy = []Permission{
+	{ActionSelf, Roles, "change own password and language, manage own API tokens"},
+	{ActionUnitView, Roles, "see units and the unit tree"},
+	{ActionUnitCreate, []Role{RoleAdministrator}, "add a unit"},
+	{ActionUnitRename, []Role{RoleAdministrator}, "rename a unit, change its time zone"},
+	{ActionUnitMove, []Role{RoleAdministrator}, "move a unit and its subtree under another parent"},
+	{ActionUserView, []Role{RoleAdministrator, RoleSupervisor}, "list and see users"},
+	{ActionUserCreate, []Role{RoleAdministrator}, "add a user"},
+	{ActionUserDisable, []Role{RoleAdministrator}, "disable a user (ends their sessions)"},
+	{ActionUserResetPassword, []Role{RoleAdministrator}, "set another user's password"},
+	{ActionAuditView, []Role{RoleAdministrator, RoleSupervisor}, "read the audit log"},
+}
+
+// Allowed reports whether the role may perform the action at all.
+func Allowed(role Role, action Action) bool {
+	for _, p := range Policy {
+		if p.Action != action {
+			continue
+		}
+		for _, r := range p.Roles {
+			if r == role {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// Can reports whether the actor may perform the action (scope aside).
+func (a *Actor) Can(action Action) bool {
+	return a != nil && (a.System || Allowed(a.Role, action))
+}
+
+// authorize decides an operation on a record of the unit with the given
+// path: out of scope is "not found", exactly like a missing record, so that
+// nobody learns what exists outside their subtree; in scope without the
+// permission is "forbidden".
+func authorize(a *Actor, action Action, unitPath, what string) error {
+	if !a.InScope(unitPath) {
+		return notFound(what)
+	}
+	return authorizeAction(a, action)
+}
+
+// authorizeAction decides an operation that names no record.
+func authorizeAction(a *Actor, action Action) error {
+	if !a.Can(action) {
+		return &Error{Code: EFORBIDDEN, Message: "Your role may not do this.", Key: "error.forbidden"}
+	}
+	return nil
+}
+
+// Relation is where a record's unit stands relative to the actor's unit; the
+// authorisation matrix is written in these terms.
+type Relation string
+
+// Relations used by the authorisation matrix.
+const (
+	RelationOwn     Relation = "own unit"
+	RelationChild   Relation = "child unit"
+	RelationSibling Relation = "sibling unit"
+	RelationParent  Relation = "parent unit"
+)
+
+// Relations lists the relations of the matrix.
+var Relations = []Relation{RelationOwn, RelationChild, RelationSibling, RelationParent}
+
+// Expect returns the outcome the policy prescribes for a role performing an
+// action on a record in the given relation: "allow", "forbidden" or
+// "not found".
+func Expect(role Role, action Action, rel Relation) string {
+	if action != ActionSelf {
+		inScope := rel == RelationOwn || (rel == RelationChild && role.SubtreeScope())
+		if !inScope {
+			return "not found"
+		}
+	}
+	if Allowed(role, action) {
+		return "allow"
+	}
+	return "forbidden"
+}
+
+// AuthorizationMatrix renders the policy as the Markdown table kept in
+// docs/AUTHORIZATION.md.
+func AuthorizationMatrix() string {
+	var b strings.Builder
+	b.WriteString("| action | what | ")
+	for _, r := range Roles {
+		fmt.Fprintf(&b, "%s | ", r)
+	}
+	b.WriteString("\n|---|---|")
+	for range Roles {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, p := range Policy {
+		fmt.Fprintf(&b, "| `%s` | %s | ", p.Action, p.Description)
+		for _, role := range Roles {
+			var cells []string
+			for _, rel := range Relations {
+				if p.Action == ActionSelf && rel != RelationOwn {
+					continue
+				}
+				switch Expect(role, p.Action, rel) {
+				case "allow":
+					cells = append(cells, "✓ "+shortRelation(rel))
+				}
+			}
+			if len(cells) == 0 {
+				b.WriteString("— | ")
+			} else {
+				b.WriteString(strings.Join(cells, ", ") + " | ")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func shortRelation(r Relation) string {
+	return strings.TrimSuffix(string(r), " unit")
+}
