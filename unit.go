@@ -150,33 +150,50 @@ func (s *Service) FindUnits(ctx context.Context) ([]*Unit, error) {
 // CreateUnit adds a unit under u.ParentID, which must be in the caller's
 // scope. Only the command line may create a root.
 func (s *Service) CreateUnit(ctx context.Context, u *Unit) error {
+	return s.CreateUnits(ctx, []*Unit{u}, nil)
+}
+
+// CreateUnits adds several units in one transaction: all or none. Each
+// unit's parent must exist before the call. progress, if not nil, is called
+// after every 1,000 units with the number done.
+func (s *Service) CreateUnits(ctx context.Context, units []*Unit, progress func(done int)) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
 	}
-	if err := u.Validate(); err != nil {
-		return err
-	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		if u.ParentID == 0 {
-			if !a.System {
-				return FieldError("parent_id", "error.unit.parent_required", "Choose the parent unit.")
-			}
-		} else {
-			parent, err := findUnitInScope(ctx, tx, a, ActionUnitCreate, u.ParentID)
-			if ErrorCode(err) == ENOTFOUND {
-				return FieldError("parent_id", "error.unit.parent_unknown", "No such parent unit.")
-			} else if err != nil {
-				return err
-			}
-			_ = parent
-		}
-		if err := tx.CreateUnit(ctx, u); err != nil {
+	for _, u := range units {
+		if err := u.Validate(); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, AuditEvent{Action: "unit.create", RecordType: "unit", RecordID: u.ID, UnitID: u.ID,
-			Detail: map[string]any{"parent_id": u.ParentID, "name_en": u.Names.EN, "name_ko": u.Names.KO, "name_zh": u.Names.ZH, "time_zone": u.TimeZone}})
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		for i, u := range units {
+			if err := s.createUnit(ctx, tx, a, u); err != nil {
+				return err
+			}
+			if progress != nil && (i+1)%1000 == 0 {
+				progress(i + 1)
+			}
+		}
+		return nil
 	})
+}
+
+func (s *Service) createUnit(ctx context.Context, tx Tx, a *Actor, u *Unit) error {
+	if u.ParentID == 0 {
+		if !a.System {
+			return FieldError("parent_id", "error.unit.parent_required", "Choose the parent unit.")
+		}
+	} else if _, err := findUnitInScope(ctx, tx, a, ActionUnitCreate, u.ParentID); ErrorCode(err) == ENOTFOUND {
+		return FieldError("parent_id", "error.unit.parent_unknown", "No such parent unit.")
+	} else if err != nil {
+		return err
+	}
+	if err := tx.CreateUnit(ctx, u); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, AuditEvent{Action: "unit.create", RecordType: "unit", RecordID: u.ID, UnitID: u.ID,
+		Detail: map[string]any{"parent_id": u.ParentID, "name_en": u.Names.EN, "name_ko": u.Names.KO, "name_zh": u.Names.ZH, "time_zone": u.TimeZone}})
 }
 
 // UpdateUnit renames a unit or changes its time zone.

@@ -43,6 +43,9 @@ type NewUser struct {
 	UnitID      int64
 	Password    string
 	Lang        string
+	// PasswordHash, when set instead of Password, is an argon2id hash made
+	// beforehand; only the command line (bulk loads, demo data) may use it.
+	PasswordHash string
 }
 
 // Validate checks the fields of a new user.
@@ -68,6 +71,9 @@ func (n *NewUser) Validate() error {
 		n.Lang = LangEnglish
 	} else if !ValidLang(n.Lang) {
 		return FieldError("lang", "error.lang", "Choose English, Korean or Chinese.")
+	}
+	if n.PasswordHash != "" && n.Password == "" {
+		return nil
 	}
 	return validatePassword("password", n.Password)
 }
@@ -141,33 +147,85 @@ func (s *Service) FindUsers(ctx context.Context, f UserFilter) ([]*User, int, er
 
 // CreateUser adds a user to a unit in the caller's scope.
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	users, err := s.CreateUsers(ctx, []NewUser{n}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return users[0], nil
+}
+
+// CreateUsers adds several users in one transaction: all or none. progress,
+// if not nil, is called after every 1,000 users with the number done.
+func (s *Service) CreateUsers(ctx context.Context, news []NewUser, progress func(done int)) ([]*User, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.Validate(); err != nil {
-		return nil, err
+	users := make([]*User, len(news))
+	for i := range news {
+		n := &news[i]
+		if err := n.Validate(); err != nil {
+			return nil, err
+		}
+		hash := n.PasswordHash
+		if n.Password != "" {
+			if hash, err = s.hashPassword(n.Password); err != nil {
+				return nil, err
+			}
+		} else if !a.System {
+			return nil, FieldError("password", "error.password.short", "At least %d characters.", MinPasswordLength)
+		}
+		users[i] = &User{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, UnitID: n.UnitID, Lang: n.Lang, PasswordHash: hash}
 	}
-	hash, err := s.hashPassword(n.Password)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		for i, u := range users {
+			if err := s.createUser(ctx, tx, a, u); err != nil {
+				return err
+			}
+			if progress != nil && (i+1)%1000 == 0 {
+				progress(i + 1)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, UnitID: n.UnitID, Lang: n.Lang, PasswordHash: hash}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		unit, err := findUnitInScope(ctx, tx, a, ActionUserCreate, n.UnitID)
+	return users, nil
+}
+
+func (s *Service) createUser(ctx context.Context, tx Tx, a *Actor, u *User) error {
+	unit, err := findUnitInScope(ctx, tx, a, ActionUserCreate, u.UnitID)
+	if ErrorCode(err) == ENOTFOUND {
+		return FieldError("unit_id", "error.user.unit", "Choose the user's unit.")
+	} else if err != nil {
+		return err
+	}
+	u.UnitPath = unit.Path
+	if err := tx.CreateUser(ctx, u); ErrorCode(err) == ECONFLICT {
+		return FieldError("username", "error.user.taken", "This username is taken.")
+	} else if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, AuditEvent{Action: "user.create", RecordType: "user", RecordID: u.ID, UnitID: u.UnitID,
+		Detail: map[string]any{"username": u.Username, "role": string(u.Role), "unit_id": u.UnitID}})
+}
+
+// FindUserByUsername returns a user inside the caller's scope by username.
+func (s *Service) FindUserByUsername(ctx context.Context, username string) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *User
+	err = s.store.View(ctx, func(tx Tx) error {
+		u, err = tx.FindUserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
 		if ErrorCode(err) == ENOTFOUND {
-			return FieldError("unit_id", "error.user.unit", "Choose the user's unit.")
+			return notFound("user")
 		} else if err != nil {
 			return err
 		}
-		u.UnitPath = unit.Path
-		if err := tx.CreateUser(ctx, u); ErrorCode(err) == ECONFLICT {
-			return FieldError("username", "error.user.taken", "This username is taken.")
-		} else if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, AuditEvent{Action: "user.create", RecordType: "user", RecordID: u.ID, UnitID: u.UnitID,
-			Detail: map[string]any{"username": u.Username, "role": string(u.Role), "unit_id": u.UnitID}})
+		return authorize(a, ActionUserView, u.UnitPath, "user")
 	})
 	if err != nil {
 		return nil, err
