@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/postgres"
+	"github.com/kinbridge/kinbridge/sqlite"
+	"github.com/kinbridge/kinbridge/sqlstore"
+)
+
+// Config is every setting of kinbridge, with its defaults. Flags override
+// the environment, which overrides the defaults.
+type Config struct {
+	Addr          string        // KINBRIDGE_ADDR, --addr
+	DB            string        // KINBRIDGE_DB, --db: a file path (SQLite) or postgres://…
+	SessionIdle   time.Duration // KINBRIDGE_SESSION_IDLE
+	SessionMax    time.Duration // KINBRIDGE_SESSION_MAX
+	SecureCookies bool          // KINBRIDGE_SECURE_COOKIES: set behind HTTPS
+	LogFormat     string        // KINBRIDGE_LOG_FORMAT: text or json
+}
+
+// DefaultConfig returns the defaults: SQLite in ./kinbridge.db, served on
+// localhost:8080.
+func DefaultConfig() Config {
+	d := kinbridge.DefaultServiceConfig()
+	return Config{Addr: "localhost:8080", DB: "kinbridge.db", SessionIdle: d.SessionIdle, SessionMax: d.SessionMax, LogFormat: "text"}
+}
+
+// settingError names the setting at fault in both its spellings.
+func settingError(flagName, env string, format string, args ...any) error {
+	return fmt.Errorf("setting %s (--%s): %s", env, flagName, fmt.Sprintf(format, args...))
+}
+
+// loadEnv reads the environment into c; getenv is os.Getenv outside tests.
+func (c *Config) loadEnv(getenv func(string) string) error {
+	if v := getenv("KINBRIDGE_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("KINBRIDGE_DB"); v != "" {
+		c.DB = v
+	}
+	for _, d := range []struct {
+		env, flag string
+		dst       *time.Duration
+	}{{"KINBRIDGE_SESSION_IDLE", "session-idle", &c.SessionIdle}, {"KINBRIDGE_SESSION_MAX", "session-max", &c.SessionMax}} {
+		if v := getenv(d.env); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return settingError(d.flag, d.env, "%q is not a duration such as 30m or 12h", v)
+			}
+			*d.dst = x
+		}
+	}
+	if v := getenv("KINBRIDGE_SECURE_COOKIES"); v != "" {
+		switch strings.ToLower(v) {
+		case "1", "true", "yes":
+			c.SecureCookies = true
+		case "0", "false", "no":
+			c.SecureCookies = false
+		default:
+			return settingError("secure-cookies", "KINBRIDGE_SECURE_COOKIES", "%q is not true or false", v)
+		}
+	}
+	if v := getenv("KINBRIDGE_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	return nil
+}
+
+// addDBFlag and addServeFlags register the flags that commands share.
+func (c *Config) addDBFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "database: a SQLite file path, or a postgres:// URL (env KINBRIDGE_DB)")
+}
+
+func (c *Config) addServeFlags(fs *flag.FlagSet) {
+	c.addDBFlag(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve on, host:port (env KINBRIDGE_ADDR)")
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "a session unused this long ends (env KINBRIDGE_SESSION_IDLE)")
+	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "a session ends this long after sign-in (env KINBRIDGE_SESSION_MAX)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure; set when served over HTTPS (env KINBRIDGE_SECURE_COOKIES)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "request log format: text or json (env KINBRIDGE_LOG_FORMAT)")
+}
+
+// Validate checks every setting and names the first bad one.
+func (c *Config) Validate() error {
+	if _, err := c.engine(); err != nil {
+		return err
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		return settingError("addr", "KINBRIDGE_ADDR", "%q is not host:port (for example localhost:8080)", c.Addr)
+	} else if port == "" {
+		return settingError("addr", "KINBRIDGE_ADDR", "%q has no port", c.Addr)
+	}
+	if c.SessionIdle < time.Minute {
+		return settingError("session-idle", "KINBRIDGE_SESSION_IDLE", "%v is shorter than a minute", c.SessionIdle)
+	}
+	if c.SessionMax < c.SessionIdle {
+		return settingError("session-max", "KINBRIDGE_SESSION_MAX", "%v is shorter than the idle timeout %v", c.SessionMax, c.SessionIdle)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return settingError("log-format", "KINBRIDGE_LOG_FORMAT", "%q is neither text nor json", c.LogFormat)
+	}
+	return nil
+}
+
+// engine tells from the database setting which engine serves it.
+func (c *Config) engine() (string, error) {
+	if c.DB == "" {
+		return "", settingError("db", "KINBRIDGE_DB", "empty; give a SQLite file path or a postgres:// URL")
+	}
+	if i := strings.Index(c.DB, "://"); i > 0 {
+		u, err := url.Parse(c.DB)
+		if err != nil {
+			return "", settingError("db", "KINBRIDGE_DB", "not a valid URL: %v", err)
+		}
+		switch u.Scheme {
+		case "postgres", "postgresql":
+			return "postgres", nil
+		case "file", "sqlite":
+			return "", settingError("db", "KINBRIDGE_DB", "give SQLite databases as a plain file path, not a %s:// URL", u.Scheme)
+		default:
+			return "", settingError("db", "KINBRIDGE_DB", "unknown scheme %q; use a file path for SQLite or postgres://", u.Scheme)
+		}
+	}
+	return "sqlite", nil
+}
+
+// serviceConfig returns the domain's part of the configuration.
+func (c *Config) serviceConfig() kinbridge.ServiceConfig {
+	return kinbridge.ServiceConfig{SessionIdle: c.SessionIdle, SessionMax: c.SessionMax}
+}
+
+// openStore opens (and migrates) the configured database.
+func (c *Config) openStore(ctx context.Context) (*sqlstore.Store, error) {
+	engine, err := c.engine()
+	if err != nil {
+		return nil, err
+	}
+	if engine == "postgres" {
+		return postgres.Open(ctx, c.DB)
+	}
+	return sqlite.Open(ctx, c.DB)
+}

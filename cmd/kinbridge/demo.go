@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/demo"
+)
+
+func runDemo(ctx context.Context, args []string, env *Env) error {
+	fs := newFlagSet(env, "demo", "", `
+Create the database of --db if it is missing, fill it with the deterministic
+demo data set if it is empty (same --size and --seed, same data), print the
+URL and one login per role, and serve. A database that already holds data is
+served as it is.`)
+	var size string
+	var seed uint64
+	cfg, err := loadConfig(env, fs, args, func(c *Config, fs *flag.FlagSet) {
+		c.addServeFlags(fs)
+		fs.StringVar(&size, "size", "town", "data-set size: "+strings.Join(demo.SizeNames, ", "))
+		fs.Uint64Var(&seed, "seed", 1, "seed of the generator")
+	})
+	if err != nil {
+		return err
+	}
+	sz, ok := demo.Sizes[size]
+	if !ok {
+		return fmt.Errorf("setting --size: %q is not one of %s", size, strings.Join(demo.SizeNames, ", "))
+	}
+	store, err := cfg.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	svc := kinbridge.NewService(store, nil, cfg.serviceConfig())
+	sysCtx := kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("demo"))
+	units, err := svc.FindUnits(sysCtx)
+	if err != nil {
+		return err
+	}
+	if len(units) == 0 {
+		fmt.Fprintf(env.Stderr, "generating the %s demo data set (seed %d) in %s\n", sz.Name, seed, cfg.DB)
+		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Progress: progressPrinter(env.Stderr)})
+		if err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.Stderr, "%s already holds data (%d units): serving it as it is\n", cfg.DB, len(units))
+	}
+
+	onListen := env.OnListen
+	denv := *env
+	denv.OnListen = func(addr string) {
+		printLogins(env.Stdout, addr)
+		if onListen != nil {
+			onListen(addr)
+		}
+	}
+	return serve(ctx, cfg, store, &denv)
+}
+
+// progressPrinter shows progress on one terminal line per stage.
+func progressPrinter(w io.Writer) func(stage string, done, total int) {
+	return func(stage string, done, total int) {
+		fmt.Fprintf(w, "\r  %-8s %7d / %-7d", stage, done, total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func printLogins(w io.Writer, addr string) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "127.0.0.1" || host == "::1" || host == "" {
+		host = "localhost"
+	}
+	fmt.Fprintf(w, "\nkinbridge demo is serving at http://%s\n\nSign in as (password %q for every user):\n", net.JoinHostPort(host, port), demo.Password)
+	for _, l := range demo.Logins {
+		fmt.Fprintf(w, "  %-12s %-17s %s\n", l.Username, l.Role, l.Unit)
+	}
+	fmt.Fprintln(w)
+}
