@@ -1,0 +1,195 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+//go:embed i18n/*.json
+var catalogFS embed.FS
+
+// catalogs holds the message catalog of each UI language, loaded once at
+// start: the files are embedded, so a broken one fails every test at once.
+type catalogs map[string]map[string]string
+
+func loadCatalogs() (catalogs, error) {
+	cats := catalogs{}
+	for _, lang := range kinbridge.Langs {
+		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n %s.json: %w", lang, err)
+		}
+		cats[lang] = m
+	}
+	return cats, nil
+}
+
+// languageTags are the supported languages in kinbridge.Langs order, for the
+// Accept-Language matcher; the matcher's index maps back to kinbridge.Langs.
+var languageTags = []language.Tag{language.English, language.Korean, language.SimplifiedChinese}
+
+var languageMatcher = language.NewMatcher(languageTags)
+
+// negotiateLanguage picks the UI language of a visitor who is not signed in:
+// the language cookie set on the login page first, then Accept-Language.
+func negotiateLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && kinbridge.ValidLang(c.Value) {
+		return c.Value
+	}
+	_, i := language.MatchStrings(languageMatcher, r.Header.Get("Accept-Language"))
+	return kinbridge.Langs[i]
+}
+
+// localizer translates and formats for one language.
+type localizer struct {
+	lang    string
+	cat     map[string]string
+	en      map[string]string
+	printer *message.Printer
+}
+
+func (s *Server) localizer(lang string) *localizer {
+	if l, ok := s.localizers[lang]; ok {
+		return l
+	}
+	return s.localizers[kinbridge.LangEnglish]
+}
+
+func newLocalizer(cats catalogs, lang string) *localizer {
+	tag := languageTags[0]
+	for i, l := range kinbridge.Langs {
+		if l == lang {
+			tag = languageTags[i]
+		}
+	}
+	return &localizer{lang: lang, cat: cats[lang], en: cats[kinbridge.LangEnglish], printer: message.NewPrinter(tag)}
+}
+
+// T returns the translation of key, formatted with args in the language's
+// conventions (the printer groups digits of numbers). A key missing from
+// the catalog falls back to English, then to the key itself, which the
+// catalog tests make impossible for keys written in templates.
+func (l *localizer) T(key string, args ...any) string {
+	s, ok := l.cat[key]
+	if !ok {
+		if s, ok = l.en[key]; !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return l.printer.Sprintf(s, args...)
+}
+
+// Has reports whether the catalog translates key.
+func (l *localizer) Has(key string) bool {
+	_, ok := l.cat[key]
+	return ok
+}
+
+// Num formats a number with the language's digit grouping.
+func (l *localizer) Num(n any) string { return l.printer.Sprint(n) }
+
+// dateLayouts are the date formats of each language: ISO-like for English
+// because the agency's English users read dates of several countries.
+var dateLayouts = map[string]string{
+	kinbridge.LangEnglish: "2006-01-02 15:04",
+	kinbridge.LangKorean:  "2006년 1월 2일 15:04",
+	kinbridge.LangChinese: "2006年1月2日 15:04",
+}
+
+// Date formats a time in loc, in the language's date format; a zero time is
+// an empty string ("never").
+func (l *localizer) Date(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(dateLayouts[l.lang])
+}
+
+// Role returns the translated name of a role.
+func (l *localizer) Role(r kinbridge.Role) string { return l.T("role." + string(r)) }
+
+// Err returns the message of err for the user: the translation of its Key
+// when it has one, a translated message by error code otherwise. Internal
+// errors never show their text.
+func (l *localizer) Err(err error) string {
+	var e *kinbridge.Error
+	if !errors.As(err, &e) {
+		return l.T("error.code.internal")
+	}
+	if e.Key != "" && l.Has(e.Key) {
+		return l.T(e.Key, e.Args...)
+	}
+	if l.lang == kinbridge.LangEnglish && e.Message != "" {
+		return e.Message
+	}
+	if key := "error.code." + e.Code; l.Has(key) {
+		return l.T(key)
+	}
+	return l.T("error.code.internal")
+}
+
+// AuditAction names an audit action in the language, or shows its code when
+// a later capability added an action this catalog does not know yet.
+func (l *localizer) AuditAction(action string) string {
+	if key := "audit.action." + action; l.Has(key) {
+		return l.T(key)
+	}
+	return action
+}
+
+// RecordType names a record type in the language, or shows its code.
+func (l *localizer) RecordType(t string) string {
+	if key := "audit.record." + t; l.Has(key) {
+		return l.T(key)
+	}
+	return t
+}
+
+// langName returns the name of a language in that language itself, as
+// language pickers show them.
+func langName(lang string) string {
+	switch lang {
+	case kinbridge.LangKorean:
+		return "한국어"
+	case kinbridge.LangChinese:
+		return "中文（简体）"
+	}
+	return "English"
+}
+
+// langOptions are the UI languages for a <select>, each named in itself.
+func langOptions() []option {
+	opts := make([]option, len(kinbridge.Langs))
+	for i, l := range kinbridge.Langs {
+		opts[i] = option{Value: l, Label: langName(l), Lang: htmlLang(l)}
+	}
+	return opts
+}
+
+// htmlLang is the value of <html lang>: Chinese is marked as Simplified so
+// that screen readers and fonts pick the right script.
+func htmlLang(lang string) string {
+	if lang == kinbridge.LangChinese {
+		return "zh-Hans"
+	}
+	return lang
+}
+

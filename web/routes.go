@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// targetKind says which record a route acts on, and where the request names
+// it. The authorisation test places that record in each unit relation
+// (own, child, sibling, parent) and expects what kinbridge.Expect says.
+type targetKind int
+
+const (
+	targetNone        targetKind = iota // no record: a list, or the caller's own account
+	targetUnit                          // the {id} in the path is a unit
+	targetUser                          // the {id} in the path is a user
+	targetParentField                   // the parent_id input is the unit a new unit goes under
+	targetUnitField                     // the unit_id input is the unit a new user belongs to
+	targetOwnToken                      // the {id} in the path is one of the caller's API tokens
+)
+
+// String describes the target for docs/AUTHORIZATION.md.
+func (t targetKind) String() string {
+	switch t {
+	case targetUnit:
+		return "unit `{id}`"
+	case targetUser:
+		return "user `{id}` (by their unit)"
+	case targetParentField:
+		return "unit `parent_id`"
+	case targetUnitField:
+		return "unit `unit_id`"
+	case targetOwnToken:
+		return "own API token `{id}`"
+	}
+	return "—"
+}
+
+// route is one entry of the route table, the single list from which the mux
+// is built and against which the OpenAPI and authorisation tests run.
+type route struct {
+	method  string
+	pattern string
+	// action is what the service will authorise; "" for public routes.
+	action kinbridge.Action
+	target targetKind
+	// api routes authenticate with a bearer token and answer JSON; the
+	// others are pages that authenticate with the session cookie.
+	api bool
+	// public routes need no sign-in.
+	public  bool
+	handler http.HandlerFunc
+}
+
+// routeTable is every route of the site.
+func (s *Server) routeTable() []route {
+	const (
+		self       = kinbridge.ActionSelf
+		unitView   = kinbridge.ActionUnitView
+		unitCreate = kinbridge.ActionUnitCreate
+		unitRename = kinbridge.ActionUnitRename
+		unitMove   = kinbridge.ActionUnitMove
+		userView   = kinbridge.ActionUserView
+		userCreate = kinbridge.ActionUserCreate
+		userAble   = kinbridge.ActionUserDisable
+		userPass   = kinbridge.ActionUserResetPassword
+		auditView  = kinbridge.ActionAuditView
+	)
+	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
+		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
+	}
+	api := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
+		return route{method: method, pattern: "/api/v1" + pattern, action: action, target: target, api: true, handler: h}
+	}
+	public := func(method, pattern string, isAPI bool, h http.HandlerFunc) route {
+		return route{method: method, pattern: pattern, api: isAPI, public: true, handler: h}
+	}
+	return []route{
+		// Operations and assets.
+		public("GET", "/healthz", false, s.serveHealth),
+		public("GET", "/metrics", false, s.serveMetrics),
+		public("GET", "/static/", false, s.serveStatic),
+
+		// Signing in and out.
+		public("GET", "/login", false, s.showLogin),
+		public("POST", "/login", false, s.login),
+		public("POST", "/language", false, s.setVisitorLanguage),
+		page("POST", "/logout", self, targetNone, s.logout),
+
+		// Pages.
+		page("GET", "/{$}", self, targetNone, s.showHome),
+		page("GET", "/units", unitView, targetNone, s.showUnits),
+		page("POST", "/units", unitCreate, targetParentField, s.createUnit),
+		page("GET", "/units/{id}", unitView, targetUnit, s.showUnit),
+		page("POST", "/units/{id}/rename", unitRename, targetUnit, s.renameUnit),
+		page("POST", "/units/{id}/move", unitMove, targetUnit, s.moveUnit),
+		page("GET", "/users", userView, targetNone, s.showUsers),
+		page("POST", "/users", userCreate, targetUnitField, s.createUser),
+		page("GET", "/users/{id}", userView, targetUser, s.showUser),
+		page("POST", "/users/{id}/disable", userAble, targetUser, s.disableUser),
+		page("POST", "/users/{id}/enable", userAble, targetUser, s.enableUser),
+		page("POST", "/users/{id}/password", userPass, targetUser, s.resetPassword),
+		page("GET", "/account", self, targetNone, s.showAccount),
+		page("POST", "/account/password", self, targetNone, s.changeOwnPassword),
+		page("POST", "/account/language", self, targetNone, s.setOwnLanguage),
+		page("POST", "/account/tokens", self, targetNone, s.createToken),
+		page("POST", "/account/tokens/{id}/revoke", self, targetOwnToken, s.revokeToken),
+		page("GET", "/audit", auditView, targetNone, s.showAudit),
+
+		// JSON API.
+		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
+		api("GET", "/me", self, targetNone, s.apiMe),
+		api("GET", "/units", unitView, targetNone, s.apiListUnits),
+		api("POST", "/units", unitCreate, targetParentField, s.apiCreateUnit),
+		api("GET", "/units/{id}", unitView, targetUnit, s.apiGetUnit),
+		api("PATCH", "/units/{id}", unitRename, targetUnit, s.apiUpdateUnit),
+		api("POST", "/units/{id}/move", unitMove, targetUnit, s.apiMoveUnit),
+		api("GET", "/users", userView, targetNone, s.apiListUsers),
+		api("POST", "/users", userCreate, targetUnitField, s.apiCreateUser),
+		api("GET", "/users/{id}", userView, targetUser, s.apiGetUser),
+		api("POST", "/users/{id}/disable", userAble, targetUser, s.apiDisableUser),
+		api("POST", "/users/{id}/enable", userAble, targetUser, s.apiEnableUser),
+		api("POST", "/users/{id}/password", userPass, targetUser, s.apiResetPassword),
+		api("GET", "/audit", auditView, targetNone, s.apiListAudit),
+		api("GET", "/tokens", self, targetNone, s.apiListTokens),
+		api("POST", "/tokens", self, targetNone, s.apiCreateToken),
+		api("DELETE", "/tokens/{id}", self, targetOwnToken, s.apiRevokeToken),
+	}
+}
+
+// routeHandler wraps a route's handler with what every route needs: its
+// pattern for the log and metrics, and the caller's identity. Signing in is
+// checked here; what the caller may do is left to the service.
+func (s *Server) routeHandler(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfoFrom(r.Context())
+		info.route = rt.pattern
+		if !rt.public {
+			var a *kinbridge.Actor
+			var err error
+			if rt.api {
+				a, err = s.authenticateToken(r)
+			} else {
+				a, err = s.authenticateSession(w, r)
+			}
+			if err != nil {
+				if rt.api {
+					s.apiError(w, r, err)
+				} else {
+					s.htmlError(w, r, err)
+				}
+				return
+			}
+			info.userID = a.UserID
+			r = r.WithContext(kinbridge.NewContextWithActor(r.Context(), a))
+		}
+		rt.handler(w, r)
+	})
+}
+
+// routeOfPattern strips the method from a ServeMux pattern.
+func routeOfPattern(pattern string) string {
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		return pattern[i+1:]
+	}
+	return pattern
+}
+
+func isAPIPath(path string) bool { return strings.HasPrefix(path, "/api/") }
+
+// notFound answers every path no route matches, as a page or as JSON.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	err := &kinbridge.Error{Code: kinbridge.ENOTFOUND, Message: "Page not found.", Key: "error.page_not_found"}
+	if isAPIPath(r.URL.Path) {
+		s.apiError(w, r, err)
+		return
+	}
+	s.htmlError(w, r, err)
+}
