@@ -111,6 +111,11 @@ func Expect(role Role, action Action, rel Relation) string {
 			return "not found"
 		}
 	}
+	// Nobody moves the unit they work in: its parent, where it would be
+	// taken from, is outside their scope (MoveUnit refuses it).
+	if action == ActionUnitMove && rel == RelationOwn {
+		return "forbidden"
+	}
 	if Allowed(role, action) {
 		return "allow"
 	}

@@ -103,6 +103,8 @@ func TestExpect(t *testing.T) {
 		{RoleViewer, ActionAuditView, RelationChild, "forbidden"},
 		{RoleSupervisor, ActionAuditView, RelationChild, "allow"},
 		{RoleViewer, ActionSelf, RelationParent, "allow"},
+		{RoleAdministrator, ActionUnitMove, RelationOwn, "forbidden"},
+		{RoleAdministrator, ActionUnitMove, RelationChild, "allow"},
 	}
 	for _, tt := range tests {
 		if got := Expect(tt.role, tt.action, tt.rel); got != tt.want {

@@ -234,7 +234,7 @@ func (s *Service) MoveUnit(ctx context.Context, id, newParentID int64) (*Unit, e
 			return err
 		}
 		if u.ParentID == 0 {
-			return Errorf(ECONFLICT, "A root unit cannot be moved.")
+			return &Error{Code: ECONFLICT, Message: "A root unit cannot be moved.", Key: "error.unit.move_root"}
 		}
 		// The actor's own unit cannot be moved: its parent is outside the scope.
 		if !a.System && u.Path == a.UnitPath {

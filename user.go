@@ -245,7 +245,7 @@ func (s *Service) DisableUser(ctx context.Context, id int64) error {
 			return err
 		}
 		if u.ID == a.UserID {
-			return Errorf(ECONFLICT, "You cannot disable yourself.")
+			return &Error{Code: ECONFLICT, Message: "You cannot disable yourself.", Key: "error.user.disable_self"}
 		}
 		if u.Disabled {
 			return nil
