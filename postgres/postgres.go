@@ -1,0 +1,114 @@
+// Package postgres runs kinbridge's store on PostgreSQL through pgx, for
+// installations that outgrow one machine. The store itself is sqlstore's;
+// this package opens the pool and supplies what PostgreSQL does differently.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded migration files, at the root of the FS.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded: it is always there
+	}
+	return sub
+}
+
+// Open connects to the PostgreSQL database at url (postgres://…; a
+// search_path parameter selects the schema) and brings its schema up to date.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s@%s:%d/%s: %w (check that the server runs and the URL is right)",
+			cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	s := sqlstore.New(db, db, dialect(url))
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return s, nil
+}
+
+func dialect(url string) sqlstore.Dialect {
+	return sqlstore.Dialect{
+		Name:           "postgres",
+		NumberedParams: true,
+		EncodeTime:     func(t time.Time) any { return t.UTC() },
+		MapError:       mapError,
+		// The audit verifier reads the whole log and then the head: it needs
+		// one snapshot for both, which READ COMMITTED would not give.
+		ReadTx: sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		// Writers serialise where they must by locks (the audit head, the
+		// unit tree), so READ COMMITTED never fails a write for having raced.
+		WriteTx:  sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		LockHead: " FOR UPDATE",
+		// SHARE ROW EXCLUSIVE conflicts with itself and with writes to units,
+		// not with reads nor with the key-share locks that foreign keys to
+		// units take: tree changes take turns, everything else goes on.
+		LockTree:        "LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE",
+		Migrations:      Migrations(),
+		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL)",
+		MigrationLock:   "LOCK TABLE schema_migrations IN EXCLUSIVE MODE",
+		Backup: func(ctx context.Context, s *sqlstore.Store, path string) error {
+			return backup(ctx, url, path)
+		},
+	}
+}
+
+// SQLSTATE codes mapped to domain errors; see the PostgreSQL manual,
+// appendix A.
+const (
+	codeNotNullViolation     = "23502"
+	codeForeignKeyViolation  = "23503"
+	codeUniqueViolation      = "23505"
+	codeCheckViolation       = "23514"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// mapError maps PostgreSQL's SQLSTATE codes to domain errors; errors it does
+// not know pass through.
+func mapError(err error) error {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case codeUniqueViolation:
+		return &kinbridge.Error{Code: kinbridge.ECONFLICT, Message: "A record with the same key exists already.", Key: "error.conflict"}
+	case codeForeignKeyViolation:
+		return &kinbridge.Error{Code: kinbridge.EINVALID, Message: "The record refers to a record that does not exist.", Key: "error.invalid_reference"}
+	case codeCheckViolation, codeNotNullViolation:
+		return &kinbridge.Error{Code: kinbridge.EINVALID, Message: "A value is not allowed here.", Key: "error.invalid"}
+	case codeSerializationFailure, codeDeadlockDetected:
+		return &kinbridge.Error{Code: kinbridge.ECONFLICT, Message: "Someone else changed the same records at the same time; try again.", Key: "error.retry"}
+	}
+	return err
+}

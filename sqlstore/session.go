@@ -1,0 +1,64 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// CreateSession stores a new session.
+func (tx *Tx) CreateSession(ctx context.Context, s *kinbridge.Session) error {
+	_, err := tx.exec(ctx, `
+		INSERT INTO sessions (token_hash, user_id, created, last_seen, addr, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		s.TokenHash, s.UserID, s.Created, s.LastSeen, s.Addr, s.UserAgent)
+	return tx.store.mapError(err, "create session", "session")
+}
+
+// FindSession returns the session with the given token hash.
+func (tx *Tx) FindSession(ctx context.Context, tokenHash string) (*kinbridge.Session, error) {
+	var s kinbridge.Session
+	err := tx.queryRow(ctx, `
+		SELECT token_hash, user_id, created, last_seen, addr, user_agent FROM sessions WHERE token_hash = ?`,
+		tokenHash,
+	).Scan(&s.TokenHash, &s.UserID, scanTime{&s.Created}, scanTime{&s.LastSeen}, &s.Addr, &s.UserAgent)
+	if err != nil {
+		return nil, tx.store.mapError(err, "find session", "session")
+	}
+	return &s, nil
+}
+
+// TouchSession records that the session was used at the given time.
+func (tx *Tx) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
+	return tx.execOne(ctx, "session", "touch session",
+		"UPDATE sessions SET last_seen = ? WHERE token_hash = ?", at, tokenHash)
+}
+
+// DeleteSession ends the session; ending one that does not exist is not an
+// error, so that signing out twice is harmless.
+func (tx *Tx) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := tx.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	return tx.store.mapError(err, "delete session", "session")
+}
+
+// DeleteUserSessions ends every session of the user.
+func (tx *Tx) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+	return tx.store.mapError(err, "delete user sessions", "session")
+}
+
+// DeleteExpiredSessions deletes the sessions last seen before idleBefore or
+// created before createdBefore, and returns how many.
+func (tx *Tx) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int64, error) {
+	res, err := tx.exec(ctx, "DELETE FROM sessions WHERE last_seen < ? OR created < ?", idleBefore, createdBefore)
+	if err != nil {
+		return 0, tx.store.mapError(err, "delete expired sessions", "session")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,347 @@
+// Package sqlstore implements kinbridge.Store once, over database/sql, for
+// every SQL engine kinbridge runs on. The engine packages (sqlite, postgres)
+// open the connections and supply a Dialect: what their SQL, time encoding,
+// transaction options and error codes do differently. Everything else — the
+// queries where the dialects agree, the transaction plumbing, the migration
+// runner — lives here, so that both engines behave alike by construction.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// Dialect is what differs between SQL engines. The engine packages fill it
+// in; the zero value of each field is the behaviour the engines share.
+type Dialect struct {
+	// Name is the engine's name, as Store.Engine reports it.
+	Name string
+	// NumberedParams rewrites the ? placeholders the queries are written with
+	// into $1, $2, … (PostgreSQL).
+	NumberedParams bool
+	// EncodeTime turns a time into the value the engine stores.
+	EncodeTime func(time.Time) any
+	// MapError maps a driver error to a *kinbridge.Error by its error code,
+	// and returns any error it does not recognise unchanged.
+	MapError func(error) error
+	// ReadTx and WriteTx are the options of View and Update transactions.
+	ReadTx, WriteTx sql.TxOptions
+	// LockHead is appended to the query that reads the audit head in a
+	// read-write transaction, so that appends serialise (" FOR UPDATE").
+	// Engines that serialise writers anyway leave it empty.
+	LockHead string
+	// LockTree, if set, runs before a unit is created or moved, to
+	// serialise changes to the shape of the unit tree: each reads paths and
+	// writes paths derived from them, which is only right if no other change
+	// of the tree commits in between. Engines that serialise writers anyway
+	// leave it empty.
+	LockTree string
+	// Migrations holds the engine's numbered migration files at its root.
+	Migrations fs.FS
+	// MigrationsTable is the DDL that creates the table recording applied
+	// migrations, if it does not exist yet.
+	MigrationsTable string
+	// MigrationLock, if set, runs first in each migration's transaction to
+	// keep two processes from applying the same migration at once.
+	MigrationLock string
+	// Backup writes a consistent copy of the database to path.
+	Backup func(ctx context.Context, s *Store, path string) error
+}
+
+// Store implements kinbridge.Store over a write pool and a read pool, which
+// may be the same pool.
+type Store struct {
+	write, read *sql.DB
+	dialect     Dialect
+	clock       atomic.Pointer[clockBox]
+	rebound     sync.Map // query with ? → query with $n
+}
+
+type clockBox struct{ kinbridge.Clock }
+
+var _ kinbridge.Store = (*Store)(nil)
+
+// New returns a store over the pools; read may equal write. The engine
+// packages call it; the store owns the pools from then on and closes them.
+func New(write, read *sql.DB, d Dialect) *Store {
+	if read == nil {
+		read = write
+	}
+	if d.EncodeTime == nil {
+		d.EncodeTime = func(t time.Time) any { return t.UTC() }
+	}
+	if d.MapError == nil {
+		d.MapError = func(err error) error { return err }
+	}
+	s := &Store{write: write, read: read, dialect: d}
+	s.SetClock(kinbridge.SystemClock{})
+	return s
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.dialect.Name }
+
+// SetClock replaces the clock that Tx.Now reads; tests use a fake one.
+func (s *Store) SetClock(c kinbridge.Clock) { s.clock.Store(&clockBox{c}) }
+
+// now is the store's clock reading in UTC, at the microsecond precision both
+// engines keep, so that what is written reads back equal.
+func (s *Store) now() time.Time {
+	return s.clock.Load().Now().UTC().Truncate(time.Microsecond)
+}
+
+// DBs returns the store's connection pools by name, for metrics: "write" and
+// "read" when they are separate, "main" when there is one.
+func (s *Store) DBs() map[string]*sql.DB {
+	if s.read == s.write {
+		return map[string]*sql.DB{"main": s.write}
+	}
+	return map[string]*sql.DB{"write": s.write, "read": s.read}
+}
+
+// WriteDB returns the pool that read-write transactions use. Maintenance code
+// and tests use it for SQL the Store does not offer.
+func (s *Store) WriteDB() *sql.DB { return s.write }
+
+// Ping checks that both pools answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect.Name, err)
+	}
+	if s.read != s.write {
+		if err := s.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping %s read pool: %w", s.dialect.Name, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	var errRead error
+	if s.read != s.write {
+		errRead = s.read.Close()
+	}
+	return errors.Join(s.write.Close(), errRead)
+}
+
+// Backup writes a consistent copy of the live database to path, which must
+// not exist yet. Each engine package has the matching Restore.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect.Backup == nil {
+		return fmt.Errorf("backup: not supported by %s", s.dialect.Name)
+	}
+	return s.dialect.Backup(ctx, s, path)
+}
+
+// Update runs fn in a read-write transaction, committed if fn returns nil and
+// rolled back otherwise (and on panic).
+func (s *Store) Update(ctx context.Context, fn func(kinbridge.Tx) error) error {
+	return s.run(ctx, s.write, s.dialect.WriteTx, true, fn)
+}
+
+// View runs fn in a read-only transaction that sees one consistent snapshot.
+func (s *Store) View(ctx context.Context, fn func(kinbridge.Tx) error) error {
+	return s.run(ctx, s.read, s.dialect.ReadTx, false, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writable bool, fn func(kinbridge.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, &opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
+	}
+	// Rollback after Commit is a no-op; this covers errors and panics.
+	defer sqlTx.Rollback()
+	tx := &Tx{tx: sqlTx, store: s, now: s.now(), writable: writable}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
+	}
+	return nil
+}
+
+// Tx is one transaction; it implements kinbridge.Tx.
+type Tx struct {
+	tx       *sql.Tx
+	store    *Store
+	now      time.Time
+	writable bool
+}
+
+var _ kinbridge.Tx = (*Tx)(nil)
+
+// Now is the store clock's reading when the transaction began.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+}
+
+// execOne runs a statement that must change exactly one row: none is
+// ENOTFOUND for the named record.
+func (tx *Tx) execOne(ctx context.Context, what, op, query string, args ...any) error {
+	res, err := tx.exec(ctx, query, args...)
+	if err != nil {
+		return tx.store.mapError(err, op, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
+// mapError turns a database error into a domain error where one fits: no
+// rows is ENOTFOUND for the named record; the engine maps its own codes.
+func (s *Store) mapError(err error, op, what string) error {
+	if err == nil {
+		return nil
+	} else if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	return fmt.Errorf("%s: %w", op, s.dialect.MapError(err))
+}
+
+func notFound(what string) error {
+	return &kinbridge.Error{Code: kinbridge.ENOTFOUND, Message: what + " not found", Key: "error.not_found"}
+}
+
+// encode converts time arguments to the engine's encoding; other arguments
+// pass through. A nil time pointer is NULL.
+func (s *Store) encode(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = s.dialect.EncodeTime(v)
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = s.dialect.EncodeTime(*v)
+			}
+		}
+	}
+	return args
+}
+
+// nullTime is NULL for the zero time, for optional time columns.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// nullID is NULL for the zero ID, for optional references.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// rebind rewrites ? placeholders into the engine's form. Results are cached:
+// the set of distinct queries is small (filters combine a handful of
+// clauses), and rebinding is on every query's path.
+func (s *Store) rebind(query string) string {
+	if !s.dialect.NumberedParams {
+		return query
+	}
+	if q, ok := s.rebound.Load(query); ok {
+		return q.(string)
+	}
+	q := Rebind(query)
+	s.rebound.Store(query, q)
+	return q
+}
+
+// Rebind rewrites each ? placeholder of query as $1, $2, …, leaving
+// question marks inside quoted strings and identifiers alone.
+func Rebind(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// TimeLayout is how SQLite stores times: UTC text of fixed width, so that
+// text order is time order and comparisons and indexes work on it.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// scanTime scans a time column whatever form the driver returns it in:
+// time.Time (PostgreSQL), or text in TimeLayout or RFC 3339 (SQLite). NULL
+// scans as the zero time.
+type scanTime struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (st scanTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*st.t = time.Time{}
+	case time.Time:
+		*st.t = v.UTC()
+	case string:
+		return st.parse(v)
+	case []byte:
+		return st.parse(string(v))
+	default:
+		return fmt.Errorf("scan time: unsupported type %T", src)
+	}
+	return nil
+}
+
+func (st scanTime) parse(s string) error {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return fmt.Errorf("scan time %q: %w", s, err)
+		}
+	}
+	*st.t = t.UTC()
+	return nil
+}
+
+// EncodeTimeText encodes a time as SQLite stores it (TimeLayout, UTC,
+// microseconds).
+func EncodeTimeText(t time.Time) any { return t.UTC().Format(TimeLayout) }

@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+const tokenColumns = `id, user_id, name, hash, created, last_used, revoked`
+
+func scanAPIToken(row interface{ Scan(...any) error }) (*kinbridge.APIToken, error) {
+	var t kinbridge.APIToken
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, scanTime{&t.Created}, scanTime{&t.LastUsed}, scanTime{&t.Revoked})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// CreateAPIToken stores a new API token and sets its ID; its creation time
+// is t.Created, or the transaction's time if that is zero.
+func (tx *Tx) CreateAPIToken(ctx context.Context, t *kinbridge.APIToken) error {
+	if t.Created.IsZero() {
+		t.Created = tx.now
+	}
+	err := tx.queryRow(ctx, `
+		INSERT INTO api_tokens (user_id, name, hash, created, last_used, revoked)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.UserID, t.Name, t.Hash, t.Created, nullTime(t.LastUsed), nullTime(t.Revoked),
+	).Scan(&t.ID)
+	return tx.store.mapError(err, "create API token", "API token")
+}
+
+// FindAPITokenByHash returns the API token whose secret has the given hash.
+func (tx *Tx) FindAPITokenByHash(ctx context.Context, hash string) (*kinbridge.APIToken, error) {
+	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE hash = ?", hash))
+	if err != nil {
+		return nil, tx.store.mapError(err, "find API token", "API token")
+	}
+	return t, nil
+}
+
+// FindAPITokenByID returns the API token with the given ID.
+func (tx *Tx) FindAPITokenByID(ctx context.Context, id int64) (*kinbridge.APIToken, error) {
+	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE id = ?", id))
+	if err != nil {
+		return nil, tx.store.mapError(err, "find API token", "API token")
+	}
+	return t, nil
+}
+
+// FindAPITokens returns the user's API tokens, newest first.
+func (tx *Tx) FindAPITokens(ctx context.Context, userID int64) ([]*kinbridge.APIToken, error) {
+	rows, err := tx.query(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE user_id = ? ORDER BY id DESC", userID)
+	if err != nil {
+		return nil, tx.store.mapError(err, "find API tokens", "API token")
+	}
+	defer rows.Close()
+	tokens := []*kinbridge.APIToken{}
+	for rows.Next() {
+		t, err := scanAPIToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find API tokens: %w", err)
+		}
+		tokens = append(tokens, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "find API tokens", "API token")
+	}
+	return tokens, nil
+}
+
+// RevokeAPIToken marks the token revoked at the given time. A token revoked
+// before keeps its first revocation time.
+func (tx *Tx) RevokeAPIToken(ctx context.Context, id int64, at time.Time) error {
+	return tx.execOne(ctx, "API token", "revoke API token",
+		"UPDATE api_tokens SET revoked = COALESCE(revoked, ?) WHERE id = ?", at, id)
+}
