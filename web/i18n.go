@@ -192,4 +192,3 @@ func htmlLang(lang string) string {
 	}
 	return lang
 }
-

@@ -48,16 +48,20 @@ func parsePages() (map[string]*template.Template, error) {
 // being shown with its errors, and the page's own Data.
 type view struct {
 	*localizer
-	Actor    *kinbridge.Actor
-	Title    string
-	Path     string // the current path and query, where a sign-in or language switch comes back to
-	Loc      *time.Location
-	Error    string // an error that belongs to no one field
-	Notice   string // a success message
-	Data     any
-	form     url.Values
-	fieldErr map[string]string
-	errField string // the field of the form error, for autofocus
+	Actor  *kinbridge.Actor
+	Title  string
+	Path   string // the current path and query, where a sign-in or language switch comes back to
+	Loc    *time.Location
+	Error  string // an error that belongs to no one field
+	Notice string // a success message
+	// Submitted is set when a failed post is shown again: its form is shown
+	// even to a caller whose role would not be offered it, so that the
+	// answer to what they sent is in its place.
+	Submitted bool
+	Data      any
+	form      url.Values
+	fieldErr  map[string]string
+	errField  string // the field of the form error, for autofocus
 }
 
 // HTMLLang is the <html lang> attribute.
@@ -202,6 +206,7 @@ func (s *Server) newView(r *http.Request, titleKey string) *view {
 // setError shows err on the page: next to its field when it names one the
 // form has, at the top of the page otherwise.
 func (v *view) setError(err error, fields ...string) {
+	v.Submitted = true
 	field := kinbridge.ErrorField(err)
 	for _, f := range fields {
 		if f == field {

@@ -22,6 +22,9 @@ type usersPage struct {
 	Roles      []option
 	Langs      []option
 	UnitFilter int64
+	// ListHidden is set when a failed post is answered by a caller who may
+	// not list users: the form is shown with its error, without the list.
+	ListHidden bool
 }
 
 type userRow struct {
@@ -46,6 +49,12 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	users, total, err := s.svc.FindUsers(r.Context(), kinbridge.UserFilter{
 		UnitID: unitID, IncludeDisabled: true, Limit: usersPerPage, Offset: (page - 1) * usersPerPage,
 	})
+	listHidden := false
+	if formErr != nil && kinbridge.ErrorCode(err) == kinbridge.EFORBIDDEN {
+		// The answer to the post is formErr; that the caller may not list
+		// users must not replace it.
+		listHidden, err = true, nil
+	}
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
@@ -63,7 +72,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	for _, u := range units {
 		names[u.ID] = u.Names.In(v.lang)
 	}
-	p := usersPage{Total: total, Page: page, Pages: (total + usersPerPage - 1) / usersPerPage, UnitFilter: unitID}
+	p := usersPage{Total: total, Page: page, Pages: (total + usersPerPage - 1) / usersPerPage, UnitFilter: unitID, ListHidden: listHidden}
 	if p.Pages == 0 {
 		p.Pages = 1
 	}
