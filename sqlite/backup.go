@@ -17,11 +17,13 @@ import (
 	"github.com/kinbridge/kinbridge/sqlstore"
 )
 
-// backup writes a consistent copy of the live database to dst with VACUUM
-// INTO, which reads one snapshot while writers go on. The copy is written
-// under a temporary name, synced and renamed, so that dst is either absent
-// or complete.
-func backup(ctx context.Context, s *sqlstore.Store, dst string) error {
+// backup writes a consistent copy of the live database at dbPath to dst
+// with VACUUM INTO, which reads one snapshot while writers go on. It runs on
+// a connection of its own: the readers are query_only, which VACUUM INTO
+// refuses, and the writer must not be held for the length of a copy. The
+// copy is written under a temporary name, synced and renamed, so that dst is
+// either absent or complete.
+func backup(ctx context.Context, dbPath, dst string) error {
 	if err := refuseExisting(dst); err != nil {
 		return err
 	}
@@ -29,7 +31,11 @@ func backup(ctx context.Context, s *sqlstore.Store, dst string) error {
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", dst, err)
 	}
-	db := s.DBs()["read"]
+	db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", dst, err)
+	}
+	defer db.Close()
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dst, err)

@@ -112,8 +112,8 @@ func dialect(path string) sqlstore.Dialect {
 		LockHead:        "",
 		Migrations:      Migrations(),
 		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL) STRICT",
-		Backup: func(ctx context.Context, s *sqlstore.Store, dst string) error {
-			return backup(ctx, s, dst)
+		Backup: func(ctx context.Context, _ *sqlstore.Store, dst string) error {
+			return backup(ctx, path, dst)
 		},
 	}
 }

@@ -134,7 +134,14 @@ func PostgresSchemaURL(tb testing.TB) string {
 // OpenPostgres opens a store in a fresh PostgreSQL schema.
 func OpenPostgres(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
-	s, err := postgres.Open(context.Background(), PostgresSchemaURL(tb))
+	return MustOpenPostgres(tb, PostgresSchemaURL(tb))
+}
+
+// MustOpenPostgres opens the PostgreSQL store at url, closed when the test
+// ends.
+func MustOpenPostgres(tb testing.TB, url string) *sqlstore.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
 	}

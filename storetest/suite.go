@@ -22,6 +22,7 @@ func Run(t *testing.T, open Opener) {
 		{"Migrate", testMigrate},
 		{"Times", testTimes},
 		{"TxErrors", testTxErrors},
+		{"ViewSnapshot", testViewSnapshot},
 		{"Units", testUnits},
 		{"UnitSubtreeBounds", testUnitSubtreeBounds},
 		{"UnitScope", testUnitScope},

@@ -58,6 +58,41 @@ func testTimes(t *testing.T, open Opener) {
 	mustNoErr(t, err, "find unit")
 }
 
+// testViewSnapshot checks that a View reads one snapshot: a write that
+// commits while it runs is not seen by it. The audit verifier relies on it
+// to compare the log with its head.
+func testViewSnapshot(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	err := f.store.View(ctx, func(tx kinbridge.Tx) error {
+		before, err := tx.FindUnits(ctx, kinbridge.UnitFilter{})
+		if err != nil {
+			return err
+		}
+		headBefore, _, err := tx.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		f.mustCreateUnit(t, System(), f.hq.ID, "Committed meanwhile")
+		after, err := tx.FindUnits(ctx, kinbridge.UnitFilter{})
+		if err != nil {
+			return err
+		}
+		headAfter, _, err := tx.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		if len(after) != len(before) || headAfter != headBefore {
+			t.Errorf("the view saw a later commit: %d units then %d, head %d then %d", len(before), len(after), headBefore, headAfter)
+		}
+		return nil
+	})
+	mustNoErr(t, err, "view")
+	if got := f.head(t); got != 6 {
+		t.Errorf("head %d after the view, want 6", got)
+	}
+}
+
 // testTxErrors checks the error codes the Tx gives, which the services rely
 // on: not found, conflict, invalid.
 func testTxErrors(t *testing.T, open Opener) {
