@@ -218,3 +218,9 @@ func mustJSON(tb testing.TB, v any) string {
 	}
 	return string(b)
 }
+
+func newRequest(method, path string) *http.Request { return httptest.NewRequest(method, path, nil) }
+
+func cookie(name, value string) *http.Cookie { return &http.Cookie{Name: name, Value: value} }
+
+func ioNopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }

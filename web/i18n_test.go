@@ -1,0 +1,215 @@
+package web
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// TestCatalogsHaveSameKeys: every string exists in every language, and is
+// not empty.
+func TestCatalogsHaveSameKeys(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := cats[kinbridge.LangEnglish]
+	for _, lang := range kinbridge.Langs {
+		for k, v := range cats[lang] {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s.json has %q, which en.json lacks", lang, k)
+			}
+			if v == "" {
+				t.Errorf("%s.json: %q is empty", lang, k)
+			}
+		}
+		for k := range en {
+			if _, ok := cats[lang][k]; !ok {
+				t.Errorf("%s.json lacks %q", lang, k)
+			}
+		}
+	}
+}
+
+var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
+
+// TestCatalogVerbs: a translation takes the same arguments as the English
+// string, so that no language shows %!d(MISSING).
+func TestCatalogVerbs(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, en := range cats[kinbridge.LangEnglish] {
+		want := sortedVerbs(en)
+		for _, lang := range kinbridge.Langs {
+			if got := sortedVerbs(cats[lang][k]); got != want {
+				t.Errorf("%s.json %q has verbs %s, English has %s", lang, k, got, want)
+			}
+		}
+	}
+}
+
+func sortedVerbs(s string) string {
+	vs := verbRE.FindAllString(s, -1)
+	for i, v := range vs {
+		vs[i] = regexp.MustCompile(`\[\d+\]`).ReplaceAllString(v, "")
+	}
+	sort.Strings(vs)
+	return "[" + strings.Join(vs, " ") + "]"
+}
+
+// usedKeys finds every catalog key the code and templates use.
+func usedKeys(t *testing.T) map[string]string {
+	t.Helper()
+	keys := map[string]string{} // key → where
+	add := func(where string, re *regexp.Regexp, src string, group int, prefix string) {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			keys[prefix+m[group]] = where
+		}
+	}
+	tmplKey := regexp.MustCompile(`\.T "([^"]+)"`)
+	fieldKey := regexp.MustCompile(`(?:Field|Required|Select) "[^"]+" "([^"]+)"`)
+	anyKey := regexp.MustCompile(`SelectAny "[^"]+" "([^"]+)" "([^"]+)"`)
+	files, _ := filepath.Glob("templates/*.html")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := string(b)
+		add(name, tmplKey, src, 1, "")
+		add(name, fieldKey, src, 1, "")
+		add(name, anyKey, src, 1, "")
+		add(name, anyKey, src, 2, "")
+	}
+	keyField := regexp.MustCompile(`Key:\s*"([^"]+)"`)
+	fieldError := regexp.MustCompile(`FieldError\([^,]+,\s*"([^"]+)"`)
+	viewTitle := regexp.MustCompile(`newView\(r, "([^"]+)"\)`)
+	done := regexp.MustCompile(`done=([a-z_]+)`)
+	doneArg := regexp.MustCompile(`s\.svc\.[A-Za-z]+, "([a-z_]+)"\)`)
+	auditAction := regexp.MustCompile(`Action: "([a-z_.]+)"`)
+	passwordAction := regexp.MustCompile(`hash, "([a-z_.]+)"\)`)
+	for _, dir := range []string{".", ".."} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := string(b)
+			add(name, keyField, src, 1, "")
+			add(name, fieldError, src, 1, "")
+			if dir == "." {
+				add(name, viewTitle, src, 1, "")
+				add(name, done, src, 1, "notice.")
+				add(name, doneArg, src, 1, "notice.")
+			} else {
+				add(name, auditAction, src, 1, "audit.action.")
+				add(name, passwordAction, src, 1, "audit.action.")
+			}
+		}
+	}
+	for _, r := range kinbridge.Roles {
+		keys["role."+string(r)] = "kinbridge.Roles"
+	}
+	for code := range statuses {
+		keys["error.code."+code] = "statuses"
+	}
+	for _, rt := range auditRecordTypes {
+		keys["audit.record."+rt] = "auditRecordTypes"
+	}
+	return keys
+}
+
+// TestCatalogCoversUse: every key the templates and code use is translated
+// (the root package's error keys included), so no page shows a raw key.
+func TestCatalogCoversUse(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := usedKeys(t)
+	if len(used) < 100 {
+		t.Fatalf("found only %d used keys; the scan is broken", len(used))
+	}
+	for k, where := range used {
+		if _, ok := cats[kinbridge.LangEnglish][k]; !ok {
+			t.Errorf("%s uses %q, which the catalogs lack", where, k)
+		}
+	}
+}
+
+func TestDateFormats(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 5, 5, 0, 0, time.UTC)
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{
+		kinbridge.LangEnglish: "2026-11-27 14:05",
+		kinbridge.LangKorean:  "2026년 11월 27일 14:05",
+		kinbridge.LangChinese: "2026年11月27日 14:05",
+	} {
+		if got := newLocalizer(cats, lang).Date(at, seoul); got != want {
+			t.Errorf("%s: Date = %q, want %q", lang, got, want)
+		}
+	}
+	if got := newLocalizer(cats, kinbridge.LangEnglish).Date(time.Time{}, seoul); got != "" {
+		t.Errorf("zero time = %q, want empty", got)
+	}
+}
+
+func TestNumbersAndArgs(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{
+		kinbridge.LangEnglish: "Users (12,345)",
+		kinbridge.LangKorean:  "사용자 (12,345명)",
+		kinbridge.LangChinese: "用户（12,345 名）",
+	} {
+		if got := newLocalizer(cats, lang).T("users.list", 12345); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	ko := newLocalizer(cats, kinbridge.LangKorean)
+	if got, want := ko.Err(kinbridge.FieldError("password", "error.password.short", "At least %d characters.", 10)), "10자 이상 입력하십시오."; got != want {
+		t.Errorf("translated error = %q, want %q", got, want)
+	}
+}
+
+func TestNegotiateLanguage(t *testing.T) {
+	for _, tt := range []struct{ accept, cookie, want string }{
+		{"ko-KR,ko;q=0.9,en;q=0.5", "", "ko"},
+		{"zh-CN,zh;q=0.9", "", "zh"},
+		{"zh-Hans", "", "zh"},
+		{"fr-FR,de;q=0.8", "", "en"},
+		{"", "", "en"},
+		{"ko", "zh", "zh"},
+		{"ko", "xx", "ko"},
+	} {
+		r := newRequest("GET", "/login")
+		r.Header.Set("Accept-Language", tt.accept)
+		if tt.cookie != "" {
+			r.AddCookie(cookie(langCookie, tt.cookie))
+		}
+		if got := negotiateLanguage(r); got != tt.want {
+			t.Errorf("Accept-Language %q, cookie %q: got %s, want %s", tt.accept, tt.cookie, got, tt.want)
+		}
+	}
+}
