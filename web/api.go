@@ -22,7 +22,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return &kinbridge.Error{Code: kinbridge.EINVALID, Field: typeErr.Field, Message: fmt.Sprintf("%s must be a %s.", typeErr.Field, typeErr.Type)}
+			return &kinbridge.Error{Code: kinbridge.EINVALID, Field: typeErr.Field, Message: fmt.Sprintf("%s has the wrong type: want %s, got %s.", typeErr.Field, typeErr.Type, typeErr.Value)}
 		}
 		return &kinbridge.Error{Code: codeBadRequest, Message: "The request body is not valid JSON for this operation: " + err.Error()}
 	}
@@ -61,25 +61,23 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 // The JSON shapes of the API, documented in openapi.json. Times are RFC 3339
 // in UTC; a time that never happened is null.
 
-type jsonUnitNames struct {
-	EN string `json:"en"`
-	KO string `json:"ko"`
-	ZH string `json:"zh"`
-}
-
+// jsonUnit names its fields as the service's errors name them (name_en,
+// not names.en), so that an error's field is a field of the request.
 type jsonUnit struct {
-	ID       int64         `json:"id"`
-	ParentID *int64        `json:"parent_id"`
-	Names    jsonUnitNames `json:"names"`
-	TimeZone string        `json:"time_zone"`
-	Path     string        `json:"path"`
-	Depth    int           `json:"depth"`
-	Created  time.Time     `json:"created"`
-	Updated  time.Time     `json:"updated"`
+	ID       int64     `json:"id"`
+	ParentID *int64    `json:"parent_id"`
+	NameEN   string    `json:"name_en"`
+	NameKO   string    `json:"name_ko"`
+	NameZH   string    `json:"name_zh"`
+	TimeZone string    `json:"time_zone"`
+	Path     string    `json:"path"`
+	Depth    int       `json:"depth"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 func toJSONUnit(u *kinbridge.Unit) jsonUnit {
-	j := jsonUnit{ID: u.ID, Names: jsonUnitNames{u.Names.EN, u.Names.KO, u.Names.ZH}, TimeZone: u.TimeZone,
+	j := jsonUnit{ID: u.ID, NameEN: u.Names.EN, NameKO: u.Names.KO, NameZH: u.Names.ZH, TimeZone: u.TimeZone,
 		Path: u.Path, Depth: u.Depth, Created: u.Created, Updated: u.Updated}
 	if u.ParentID != 0 {
 		j.ParentID = &u.ParentID

@@ -29,9 +29,11 @@ func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) {
 }
 
 type unitInput struct {
-	ParentID int64          `json:"parent_id"`
-	Names    *jsonUnitNames `json:"names"`
-	TimeZone *string        `json:"time_zone"`
+	ParentID int64  `json:"parent_id"`
+	NameEN   string `json:"name_en"`
+	NameKO   string `json:"name_ko"`
+	NameZH   string `json:"name_zh"`
+	TimeZone string `json:"time_zone"`
 }
 
 // apiCreateUnit is POST /api/v1/units.
@@ -41,13 +43,7 @@ func (s *Server) apiCreateUnit(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	u := &kinbridge.Unit{ParentID: in.ParentID}
-	if in.Names != nil {
-		u.Names = kinbridge.UnitNames{EN: in.Names.EN, KO: in.Names.KO, ZH: in.Names.ZH}
-	}
-	if in.TimeZone != nil {
-		u.TimeZone = *in.TimeZone
-	}
+	u := &kinbridge.Unit{ParentID: in.ParentID, Names: kinbridge.UnitNames{EN: in.NameEN, KO: in.NameKO, ZH: in.NameZH}, TimeZone: in.TimeZone}
 	if err := s.svc.CreateUnit(r.Context(), u); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -79,11 +75,9 @@ func (s *Server) apiUpdateUnit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Names *struct {
-			EN *string `json:"en"`
-			KO *string `json:"ko"`
-			ZH *string `json:"zh"`
-		} `json:"names"`
+		NameEN   *string `json:"name_en"`
+		NameKO   *string `json:"name_ko"`
+		NameZH   *string `json:"name_zh"`
 		TimeZone *string `json:"time_zone"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
@@ -98,18 +92,12 @@ func (s *Server) apiUpdateUnit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names, tz := u.Names, u.TimeZone
-	if in.Names != nil {
-		for _, p := range []struct {
-			from *string
-			to   *string
-		}{{in.Names.EN, &names.EN}, {in.Names.KO, &names.KO}, {in.Names.ZH, &names.ZH}} {
-			if p.from != nil {
-				*p.to = *p.from
-			}
+	for _, p := range []struct{ from, to *string }{
+		{in.NameEN, &names.EN}, {in.NameKO, &names.KO}, {in.NameZH, &names.ZH}, {in.TimeZone, &tz},
+	} {
+		if p.from != nil {
+			*p.to = *p.from
 		}
-	}
-	if in.TimeZone != nil {
-		tz = *in.TimeZone
 	}
 	u, err = s.svc.UpdateUnit(r.Context(), id, names, tz)
 	if err != nil {

@@ -66,11 +66,11 @@ var authzInputs = map[string]func(c *authzCase) any{
 	"GET /api/v1/me":           nil,
 	"GET /api/v1/units":        nil,
 	"POST /api/v1/units": func(c *authzCase) any {
-		return map[string]any{"parent_id": c.unit.ID, "names": map[string]string{"en": fmt.Sprintf("New %d", c.n)}, "time_zone": "Asia/Seoul"}
+		return map[string]any{"parent_id": c.unit.ID, "name_en": fmt.Sprintf("New %d", c.n), "time_zone": "Asia/Seoul"}
 	},
 	"GET /api/v1/units/{id}": nil,
 	"PATCH /api/v1/units/{id}": func(c *authzCase) any {
-		return map[string]any{"names": map[string]string{"en": fmt.Sprintf("Renamed %d", c.n)}}
+		return map[string]any{"name_en": fmt.Sprintf("Renamed %d", c.n)}
 	},
 	"POST /api/v1/units/{id}/move": func(c *authzCase) any { return map[string]any{"parent_id": c.f.e.ID} },
 	"GET /api/v1/users":            nil,

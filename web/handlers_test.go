@@ -308,7 +308,7 @@ func TestAPIErrors(t *testing.T) {
 		{"id not a number", "GET", "/api/v1/units/abc", adminToken, nil, 404, "not_found", ""},
 		{"no such path", "GET", "/api/v1/nothing", adminToken, nil, 404, "not_found", ""},
 		{"role may not", "GET", "/api/v1/users", officerToken, nil, 403, "forbidden", ""},
-		{"invalid field", "POST", "/api/v1/units", adminToken, map[string]any{"parent_id": f.b.ID, "names": map[string]string{}}, 422, "invalid", "name_en"},
+		{"invalid field", "POST", "/api/v1/units", adminToken, map[string]any{"parent_id": f.b.ID, "name_en": " "}, 422, "invalid", "name_en"},
 		{"wrong type", "POST", "/api/v1/units", adminToken, map[string]any{"parent_id": "B"}, 422, "invalid", "parent_id"},
 		{"unknown field", "POST", "/api/v1/tokens", adminToken, map[string]any{"nmae": "x"}, 400, "bad_request", ""},
 		{"malformed JSON", "POST", "/api/v1/tokens", adminToken, json.RawMessage(`{"name":`), 400, "bad_request", ""},
