@@ -138,7 +138,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		d := time.Since(start)
 		s.metrics.observe(info.route, r.Method, rec.status, d)
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		// Probes and scrapes come every few seconds: logged only at debug
+		// level, so that the log shows what people and programs did.
+		level := slog.LevelInfo
+		switch info.route {
+		case "/healthz", "/metrics", "/static/":
+			level = slog.LevelDebug
+		}
+		s.logger.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("route", info.route),
 			slog.String("path", r.URL.Path),
