@@ -76,7 +76,7 @@ func dialect(url string) sqlstore.Dialect {
 		Migrations:      Migrations(),
 		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL)",
 		MigrationLock:   "LOCK TABLE schema_migrations IN EXCLUSIVE MODE",
-		Backup: func(ctx context.Context, s *sqlstore.Store, path string) error {
+		Backup: func(ctx context.Context, path string) error {
 			return backup(ctx, url, path)
 		},
 	}

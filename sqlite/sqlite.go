@@ -112,7 +112,7 @@ func dialect(path string) sqlstore.Dialect {
 		LockHead:        "",
 		Migrations:      Migrations(),
 		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL) STRICT",
-		Backup: func(ctx context.Context, _ *sqlstore.Store, dst string) error {
+		Backup: func(ctx context.Context, dst string) error {
 			return backup(ctx, path, dst)
 		},
 	}

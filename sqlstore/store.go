@@ -55,7 +55,7 @@ type Dialect struct {
 	// keep two processes from applying the same migration at once.
 	MigrationLock string
 	// Backup writes a consistent copy of the database to path.
-	Backup func(ctx context.Context, s *Store, path string) error
+	Backup func(ctx context.Context, path string) error
 }
 
 // Store implements kinbridge.Store over a write pool and a read pool, which
@@ -141,7 +141,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.dialect.Backup == nil {
 		return fmt.Errorf("backup: not supported by %s", s.dialect.Name)
 	}
-	return s.dialect.Backup(ctx, s, path)
+	return s.dialect.Backup(ctx, path)
 }
 
 // Update runs fn in a read-write transaction, committed if fn returns nil and
@@ -229,22 +229,26 @@ func notFound(what string) error {
 	return &kinbridge.Error{Code: kinbridge.ENOTFOUND, Message: what + " not found", Key: "error.not_found"}
 }
 
-// encode converts time arguments to the engine's encoding; other arguments
-// pass through. A nil time pointer is NULL.
+// encode returns the arguments with times in the engine's encoding; other
+// arguments pass through. A nil time pointer is NULL. The caller's slice is
+// left as it was: filters reuse theirs for a count and a page.
 func (s *Store) encode(args []any) []any {
+	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case time.Time:
-			args[i] = s.dialect.EncodeTime(v)
+			out[i] = s.dialect.EncodeTime(v)
 		case *time.Time:
 			if v == nil {
-				args[i] = nil
+				out[i] = nil
 			} else {
-				args[i] = s.dialect.EncodeTime(*v)
+				out[i] = s.dialect.EncodeTime(*v)
 			}
+		default:
+			out[i] = a
 		}
 	}
-	return args
+	return out
 }
 
 // nullTime is NULL for the zero time, for optional time columns.
