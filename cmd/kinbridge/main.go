@@ -123,11 +123,34 @@ func loadConfig(env *Env, fs *flag.FlagSet, args []string, addFlags func(*Config
 		return nil, err
 	}
 	addFlags(&cfg, fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// parseInterspersed parses flags that come before or after the positional
+// arguments ("unit move 3 --parent 4"); fs.Args() then holds the positional
+// ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" { // everything after -- is positional
+			positional = append(positional, args[1:]...)
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
 }
