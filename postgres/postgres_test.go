@@ -104,3 +104,21 @@ func TestBackupRestore(t *testing.T) {
 		t.Error("restore of a missing file succeeded")
 	}
 }
+
+// TestBytewiseColumns checks the columns whose order must be bytewise, as
+// in SQLite, whatever the database's default collation: paths (for the
+// subtree range) and usernames (for lists).
+func TestBytewiseColumns(t *testing.T) {
+	s := storetest.OpenPostgres(t)
+	for _, col := range [][2]string{{"units", "path"}, {"users", "username"}} {
+		var collation string
+		err := s.WriteDB().QueryRow(`SELECT COALESCE(collation_name, '') FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, col[0], col[1]).Scan(&collation)
+		if err != nil {
+			t.Fatalf("%s.%s: %v", col[0], col[1], err)
+		}
+		if collation != "C" {
+			t.Errorf("%s.%s has collation %q, want C", col[0], col[1], collation)
+		}
+	}
+}

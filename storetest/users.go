@@ -92,6 +92,19 @@ func testUsers(t *testing.T, open Opener) {
 		wantCode(t, err, kinbridge.EFORBIDDEN)
 	})
 
+	t.Run("order is bytewise on every engine", func(t *testing.T) {
+		for _, name := range []string{"zz.b", "zz_d", "zzb", "zz-a"} {
+			f.mustCreateUser(t, name, kinbridge.RoleViewer, f.officeB1)
+		}
+		got, _, err := f.svc.FindUsers(ctx, kinbridge.UserFilter{UnitID: f.officeB1.ID})
+		mustNoErr(t, err, "find users")
+		var names []string
+		for _, u := range got {
+			names = append(names, u.Username)
+		}
+		diff(t, "usernames", []string{"zz-a", "zz.b", "zz_d", "zzb"}, names)
+	})
+
 	t.Run("enable", func(t *testing.T) {
 		mustNoErr(t, f.svc.EnableUser(ctx, dave.ID), "enable")
 		got, err := f.svc.FindUserByID(ctx, dave.ID)
