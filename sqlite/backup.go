@@ -14,6 +14,9 @@ import (
 	"slices"
 	"strings"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/kinbridge/kinbridge/sqlstore"
 )
 
@@ -82,6 +85,9 @@ func Restore(ctx context.Context, backupPath, dbPath string) error {
 	if err := CheckBackup(ctx, backupPath); err != nil {
 		return err
 	}
+	if err := checkNotInUse(ctx, dbPath); err != nil {
+		return err
+	}
 	tmp, err := tempName(dbPath)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", dbPath, err)
@@ -101,6 +107,31 @@ func Restore(ctx context.Context, backupPath, dbPath string) error {
 		return fmt.Errorf("restore %s: %w", dbPath, err)
 	}
 	if err := syncDir(filepath.Dir(dbPath)); err != nil {
+		return fmt.Errorf("restore %s: %w", dbPath, err)
+	}
+	return nil
+}
+
+// checkNotInUse refuses to restore over a database that a running server
+// has open: the server would go on writing to the old file, and those
+// writes would be lost. Every connection to a WAL database holds a shared
+// lock, so an exclusive lock is had only when no one else has the file open.
+func checkNotInUse(ctx context.Context, dbPath string) error {
+	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("restore %s: %w", dbPath, err)
+	}
+	db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(0)&_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", dbPath, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "BEGIN EXCLUSIVE; COMMIT"); err != nil {
+		var e *sqlite.Error
+		if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY {
+			return fmt.Errorf("restore %s: the database is in use; stop the kinbridge server first", dbPath)
+		}
 		return fmt.Errorf("restore %s: %w", dbPath, err)
 	}
 	return nil

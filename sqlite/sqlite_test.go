@@ -115,6 +115,9 @@ func TestBackupRestore(t *testing.T) {
 	if err := svc.CreateUnit(sys, later); err != nil {
 		t.Fatal(err)
 	}
+	if err := sqlite.Restore(ctx, backupPath, dbPath); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("restore under an open store: %v, want a refusal", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
