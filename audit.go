@@ -120,8 +120,9 @@ type AuditFilter struct {
 	ActorName   string
 	RecordType  string
 	RecordID    int64
-	From, To    time.Time // To is exclusive
-	BeforeSeq   int64     // paging: entries older than this
+	Records     []AuditRecord // entries about any of these records
+	From, To    time.Time     // To is exclusive
+	BeforeSeq   int64         // paging: entries older than this
 	Limit       int
 }
 
@@ -212,3 +213,34 @@ func (s *Service) VerifyAudit(ctx context.Context, progress func(checked int64))
 }
 
 var errStopScan = fmt.Errorf("stop scan")
+
+// AuditRecord names one record in the audit log.
+type AuditRecord struct {
+	Type string
+	ID   int64
+}
+
+// WhoSawPerson lists the audit entries that read or changed a person's
+// record or their household's: who saw this person, and when.
+func (s *Service) WhoSawPerson(ctx context.Context, personID int64, beforeSeq int64) ([]*AuditEntry, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var entries []*AuditEntry
+	err = s.store.Update(ctx, func(tx Tx) error {
+		p, err := findPersonInScope(ctx, tx, a, ActionRegistryAudit, personID)
+		if err != nil {
+			return err
+		}
+		entries, err = tx.FindAuditEntries(ctx, AuditFilter{
+			Records:   []AuditRecord{{"person", p.ID}, {"household", p.HouseholdID}},
+			BeforeSeq: beforeSeq, Limit: 200,
+		})
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, AuditEvent{Action: "person.who_saw", RecordType: "person", RecordID: p.ID, UnitID: p.UnitID})
+	})
+	return entries, err
+}

@@ -20,6 +20,15 @@ const (
 	ActionUserResetPassword Action = "user.reset_password"
 	ActionAuditView         Action = "audit.view"
 	ActionSelf              Action = "self" // own password, language, API tokens
+
+	ActionProgrammeView   Action = "programme.view"
+	ActionProgrammeManage Action = "programme.manage"
+	ActionRegistryView    Action = "registry.view"
+	ActionRegistryEdit    Action = "registry.edit"
+	ActionRegistryMerge   Action = "registry.merge"
+	ActionRegistryImport  Action = "registry.import"
+	ActionRegistryExport  Action = "registry.export"
+	ActionRegistryAudit   Action = "registry.audit"
 )
 
 // Permission says which roles may perform an action, on records inside their
@@ -44,6 +53,14 @@ var Policy = []Permission{
 	{ActionUserDisable, []Role{RoleAdministrator}, "disable a user (ends their sessions)"},
 	{ActionUserResetPassword, []Role{RoleAdministrator}, "set another user's password"},
 	{ActionAuditView, []Role{RoleAdministrator, RoleSupervisor}, "read the audit log"},
+	{ActionProgrammeView, Roles, "see the programmes"},
+	{ActionProgrammeManage, []Role{RoleAdministrator}, "add and change programmes (agency-wide)"},
+	{ActionRegistryView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleCallCoordinator}, "see households and persons, search"},
+	{ActionRegistryEdit, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "add and change households and persons, record status events"},
+	{ActionRegistryMerge, []Role{RoleAdministrator, RoleSupervisor}, "merge duplicate persons, dismiss duplicate flags"},
+	{ActionRegistryImport, []Role{RoleAdministrator, RoleSupervisor}, "import households from CSV or XLSX"},
+	{ActionRegistryExport, []Role{RoleAdministrator, RoleSupervisor}, "export the registry to CSV or XLSX"},
+	{ActionRegistryAudit, []Role{RoleAdministrator, RoleSupervisor}, "see who saw a person's record"},
 }
 
 // Allowed reports whether the role may perform the action at all.

@@ -62,4 +62,80 @@ type Tx interface {
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	// ScanAudit calls fn for every entry in sequence order.
 	ScanAudit(ctx context.Context, fn func(*AuditEntry) error) error
+
+	RegistryTx
+}
+
+// RegistryTx is the registry's part of a transaction: programmes,
+// households, persons, status events, relatives' links, search terms and
+// duplicate flags.
+type RegistryTx interface {
+	FindProgrammes(ctx context.Context) ([]*Programme, error) // by code
+	FindProgrammeByID(ctx context.Context, id int64) (*Programme, error)
+	CreateProgramme(ctx context.Context, p *Programme) error // sets ID; code unique (ECONFLICT)
+	UpdateProgramme(ctx context.Context, p *Programme) error
+
+	// FindHouseholdByID fills UnitPath and Members (the count of current
+	// residents).
+	FindHouseholdByID(ctx context.Context, id int64) (*Household, error)
+	// FindHouseholds returns one page of the households f selects, by id,
+	// and the total count.
+	FindHouseholds(ctx context.Context, f HouseholdFilter) ([]*Household, int, error)
+	CreateHousehold(ctx context.Context, h *Household) error // sets ID, Created, Updated
+	// CreateHouseholds creates many households in as few statements as the
+	// engine allows, setting their IDs in order.
+	CreateHouseholds(ctx context.Context, hs []*Household) error
+	// UpdateHousehold writes the household's fields; when its unit changed,
+	// it moves its persons (and their search terms) to the new unit.
+	UpdateHousehold(ctx context.Context, h *Household) error
+	// ScanHouseholds calls fn for each household f selects (paging fields
+	// ignored), by id, with its Members, Relatives and Links filled, reading
+	// in batches so that no household costs a query of its own.
+	ScanHouseholds(ctx context.Context, f HouseholdFilter, fn func(*HouseholdRecord) error) error
+
+	// FindPersonByID fills UnitID, UnitPath, Documents and ProgrammeIDs
+	// (not Terms); merged records are found too.
+	FindPersonByID(ctx context.Context, id int64) (*Person, error)
+	// FindPersons returns the persons f selects, by id, filled like
+	// FindPersonByID; merged records only with IncludeMerged.
+	FindPersons(ctx context.Context, f PersonFilter) ([]*Person, error)
+	// CreatePerson stores the person with their documents, programmes and
+	// Terms; sets ID, Created, Updated.
+	CreatePerson(ctx context.Context, p *Person) error
+	// CreatePersons creates many persons (with documents, programmes and
+	// terms) in as few statements as the engine allows, setting IDs in order.
+	CreatePersons(ctx context.Context, ps []*Person) error
+	// UpdatePerson writes the person's own fields and replaces their
+	// documents, programmes and Terms (not the derived state).
+	UpdatePerson(ctx context.Context, p *Person) error
+	// UpdatePersonState writes the derived status, household and address;
+	// a new household may mean a new unit for the person and their terms.
+	UpdatePersonState(ctx context.Context, id int64, st PersonState) error
+	// MergePerson writes keep (as UpdatePerson), marks dup as merged into
+	// keep (status merged, its terms removed), moves dup's relative links to
+	// keep, and deletes the duplicate flags between the two.
+	MergePerson(ctx context.Context, keep, dup *Person) error
+
+	CreateStatusEvent(ctx context.Context, e *StatusEvent) error // sets ID
+	FindStatusEvents(ctx context.Context, f StatusEventFilter) ([]*StatusEvent, error)
+
+	CreateRelativeLink(ctx context.Context, l *RelativeLink) error // ECONFLICT if it exists
+	CreateRelativeLinks(ctx context.Context, ls []*RelativeLink) error
+	// FindRelativeLinks returns the links of the relatives of a household.
+	FindRelativeLinks(ctx context.Context, householdID int64) ([]*RelativeLink, error)
+
+	// SearchTerms returns, for each query term, up to f.Limit stored terms
+	// of persons in scope that equal it (or start with it, for a prefix
+	// term). Index-backed: never a scan of all terms.
+	SearchTerms(ctx context.Context, f SearchFilter) ([]SearchHit, error)
+	// FindTermMatches returns the persons other than excludeID (and not
+	// merged) that have any of the terms exactly.
+	FindTermMatches(ctx context.Context, terms []string, excludeID int64) ([]TermMatch, error)
+	CreateDuplicateFlag(ctx context.Context, f *DuplicateFlag) error // ECONFLICT if it exists
+	// FlagDuplicatesOf flags, in one statement per key kind, every pair of a
+	// person with id in [firstID, lastID] and another person sharing a
+	// duplicate key ("k:", "d:", "q:" terms), and returns the flags made.
+	FlagDuplicatesOf(ctx context.Context, firstID, lastID int64) (int, error)
+	FindDuplicateFlags(ctx context.Context, f DuplicateFilter) ([]*DuplicateFlag, error)
+	DeleteDuplicateFlags(ctx context.Context, personID, otherID int64) error
 }
