@@ -1,0 +1,112 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// CreateDuplicateFlag stores a flag; one that exists (same pair, same
+// reason) is ECONFLICT.
+func (tx *Tx) CreateDuplicateFlag(ctx context.Context, f *kinbridge.DuplicateFlag) error {
+	_, err := tx.exec(ctx, "INSERT INTO duplicate_flags (person_id, other_id, reason, created) VALUES (?, ?, ?, ?)",
+		f.PersonID, f.OtherID, f.Reason, f.Created)
+	if err != nil {
+		return tx.store.mapError(err, "create duplicate flag", "duplicate flag")
+	}
+	return nil
+}
+
+// duplicateKinds are the duplicate-key term kinds and the reason each gives
+// (kinbridge's search terms).
+var duplicateKinds = []struct{ prefix, reason string }{
+	{"k:", "name_birth_year"},
+	{"d:", "document"},
+	{"q:", "phone"},
+}
+
+// FlagDuplicatesOf flags every pair of a person with id in [firstID,
+// lastID] and another person that share a duplicate key, with one
+// set-based statement per key kind: the new persons' keys of that kind (a
+// range of the term index) joined to the same term of every other person.
+// A pair of two new persons is produced once (the lower id on the left);
+// a flag that exists already is left alone. It returns the flags made.
+func (tx *Tx) FlagDuplicatesOf(ctx context.Context, firstID, lastID int64) (int, error) {
+	total := 0
+	for _, k := range duplicateKinds {
+		res, err := tx.exec(ctx, `
+			INSERT INTO duplicate_flags (person_id, other_id, reason, created)
+			SELECT CASE WHEN a.person_id < b.person_id THEN a.person_id ELSE b.person_id END,
+				CASE WHEN a.person_id < b.person_id THEN b.person_id ELSE a.person_id END, ?, ?
+			FROM person_terms a JOIN person_terms b ON b.term = a.term
+			WHERE a.term >= ? AND a.term < ? AND a.person_id >= ? AND a.person_id <= ?
+				AND b.person_id <> a.person_id AND (b.person_id > a.person_id OR b.person_id < ?)
+			ON CONFLICT DO NOTHING`,
+			k.reason, tx.now, k.prefix, PrefixEnd(k.prefix), firstID, lastID, firstID)
+		if err != nil {
+			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("flag duplicates: %w", err)
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// FindDuplicateFlags returns the flags f selects, by pair and reason, with
+// both persons' display names and unit paths.
+func (tx *Tx) FindDuplicateFlags(ctx context.Context, f kinbridge.DuplicateFilter) ([]*kinbridge.DuplicateFlag, error) {
+	var where []string
+	var args []any
+	if f.PersonID != 0 {
+		where, args = append(where, "(f.person_id = ? OR f.other_id = ?)"), append(args, f.PersonID, f.PersonID)
+	}
+	for _, col := range []string{"p.unit_id", "o.unit_id"} {
+		if cond, a := scopeCond(col, f.PathPrefix, f.Path); cond != "" {
+			where, args = append(where, cond), append(args, a...)
+		}
+	}
+	q := `SELECT f.person_id, f.other_id, f.reason, f.created,
+		p.name_native, p.name_second, p.name_latin, pu.path, o.name_native, o.name_second, o.name_latin, ou.path
+		FROM duplicate_flags f
+		JOIN persons p ON p.id = f.person_id JOIN units pu ON pu.id = p.unit_id
+		JOIN persons o ON o.id = f.other_id JOIN units ou ON ou.id = o.unit_id` +
+		whereClause(where) + " ORDER BY f.person_id, f.other_id, f.reason"
+	if f.Limit > 0 {
+		q, args = q+" LIMIT ?", append(args, f.Limit)
+	}
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, tx.store.mapError(err, "find duplicate flags", "duplicate flag")
+	}
+	defer rows.Close()
+	flags := []*kinbridge.DuplicateFlag{}
+	for rows.Next() {
+		var fl kinbridge.DuplicateFlag
+		var pn, on kinbridge.PersonNames
+		err := rows.Scan(&fl.PersonID, &fl.OtherID, &fl.Reason, scanTime{&fl.Created},
+			&pn.Native, &pn.Second, &pn.Latin, &fl.PersonUnitPath, &on.Native, &on.Second, &on.Latin, &fl.OtherPath)
+		if err != nil {
+			return nil, fmt.Errorf("find duplicate flags: %w", err)
+		}
+		fl.PersonName, fl.OtherName = pn.Display(), on.Display()
+		flags = append(flags, &fl)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "find duplicate flags", "duplicate flag")
+	}
+	return flags, nil
+}
+
+// DeleteDuplicateFlags deletes every flag between the two persons (the
+// lower id first), whatever its reason.
+func (tx *Tx) DeleteDuplicateFlags(ctx context.Context, personID, otherID int64) error {
+	_, err := tx.exec(ctx, "DELETE FROM duplicate_flags WHERE person_id = ? AND other_id = ?", min(personID, otherID), max(personID, otherID))
+	if err != nil {
+		return tx.store.mapError(err, "delete duplicate flags", "duplicate flag")
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// The registry's storage is split by capability: programme.go, household.go,
+// person.go, status.go (status events and relatives' links), search.go
+// (terms) and duplicate.go. This file holds what they share: scope
+// conditions, ID lists, prefix bounds and the bulk insert.
+
+// scopeCond returns the condition that keeps the rows whose unit (the
+// column col) is in the scope: the subtree at pathPrefix, or the one unit
+// at path. The scope's units are selected by a subquery on the path index,
+// which both engines evaluate once (SQLite into an ephemeral table,
+// PostgreSQL as a hashed subplan) and then probe per row; a join to units
+// would look each row's unit up instead. The whole tree ("/") needs no
+// condition at all.
+func scopeCond(col, pathPrefix, path string) (string, []any) {
+	switch {
+	case path != "":
+		return col + " IN (SELECT id FROM units WHERE path = ?)", []any{path}
+	case pathPrefix != "" && pathPrefix != "/":
+		return col + " IN (SELECT id FROM units WHERE path >= ? AND path < ?)", []any{pathPrefix, SubtreeEnd(pathPrefix)}
+	}
+	return "", nil
+}
+
+// unitSubtreeCond keeps the rows whose unit (col) is in the subtree of the
+// unit with the given ID.
+func unitSubtreeCond(col string, unitID int64) (string, []any) {
+	return col + ` IN (SELECT c.id FROM units c, units r
+		WHERE r.id = ? AND c.path >= r.path AND c.path < substr(r.path, 1, length(r.path) - 1) || '0')`, []any{unitID}
+}
+
+// placeholders returns "?, ?, …" for n values and the values, padded to the
+// next power of two by repeating the last one (which changes nothing in an
+// IN list): the shapes of a query stay few, so that statement caches and
+// the rebinding cache stay small.
+func placeholders[T any](values []T) (string, []any) {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range n {
+		args[i] = values[min(i, len(values)-1)]
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", "), args
+}
+
+// PrefixEnd returns the exclusive upper bound of the strings that start with
+// prefix, in bytewise order: the prefix with its last character replaced by
+// the next one. UTF-8 orders bytewise as it orders code points, so every
+// string with the prefix sorts in [prefix, PrefixEnd(prefix)); the bound is
+// itself valid UTF-8, which PostgreSQL requires of text. "" means no bound
+// (the prefix is empty, or only of the last code point).
+func PrefixEnd(prefix string) string {
+	for prefix != "" {
+		r, size := utf8.DecodeLastRuneInString(prefix)
+		prefix = prefix[:len(prefix)-size]
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			continue // not UTF-8: drop the byte, a shorter prefix bounds it
+		case r == utf8.MaxRune:
+			continue
+		case r == 0xD7FF:
+			return prefix + string(rune(0xE000)) // skip the surrogates
+		}
+		return prefix + string(r+1)
+	}
+	return ""
+}
+
+// column is one column of a bulk insert: a value per row (ints or texts),
+// or one value for every row (constant).
+type column struct {
+	name     string
+	pgType   string // element type of the array PostgreSQL unnests
+	ints     []int64
+	texts    []string
+	constant any
+	isConst  bool
+}
+
+func intColumn(name string, v []int64) column   { return column{name: name, pgType: "bigint", ints: v} }
+func textColumn(name string, v []string) column { return column{name: name, pgType: "text", texts: v} }
+func constColumn(name string, v any) column     { return column{name: name, constant: v, isConst: true} }
+func (c column) value(i int) any {
+	switch {
+	case c.isConst:
+		return c.constant
+	case c.ints != nil:
+		return c.ints[i]
+	}
+	return c.texts[i]
+}
+
+// sqliteMaxVariables is the most parameters one SQLite statement may have:
+// SQLITE_MAX_VARIABLE_NUMBER, 32766 since SQLite 3.32 and as
+// modernc.org/sqlite is built.
+const sqliteMaxVariables = 32766
+
+// insertRows inserts n rows of the columns into table in as few statements
+// as the engine allows. On PostgreSQL it is one INSERT … SELECT FROM
+// unnest(…) with one array parameter per column, whatever n is: the rows
+// travel as arrays in the binary protocol and the server expands them, at
+// close to COPY's speed, inside the transaction and through database/sql.
+// On SQLite it is multi-row INSERT … VALUES with as many rows per
+// statement as the variable limit allows; constant columns are bound once
+// per row (SQLite has no arrays to pass). Rows are inserted in order.
+func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []column) error {
+	if n == 0 {
+		return nil
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+	}
+	head := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") "
+	if tx.postgres() {
+		var sel, unnest []string
+		var args []any
+		k := 0
+		for _, c := range cols {
+			if c.isConst {
+				sel, args = append(sel, "?"), append(args, c.constant)
+				continue
+			}
+			k++
+			sel = append(sel, fmt.Sprintf("u.c%d", k))
+			unnest = append(unnest, "?::"+c.pgType+"[]")
+			if c.ints != nil {
+				args = append(args, c.ints)
+			} else {
+				args = append(args, c.texts)
+			}
+		}
+		aliases := make([]string, k)
+		for i := range aliases {
+			aliases[i] = fmt.Sprintf("c%d", i+1)
+		}
+		q := head + "SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(unnest, ", ") + ") AS u(" +
+			strings.Join(aliases, ", ") + ")"
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return tx.store.mapError(err, op, table)
+		}
+		return nil
+	}
+	perRow := len(cols)
+	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", perRow), ", ") + ")"
+	var full string // the statement for a full chunk, built once
+	args := make([]any, 0, rowsPerStmt*perRow)
+	for start := 0; start < n; start += rowsPerStmt {
+		end := min(start+rowsPerStmt, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			for _, c := range cols {
+				args = append(args, c.value(i))
+			}
+		}
+		var q string
+		if end-start == rowsPerStmt {
+			if full == "" {
+				full = head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rowsPerStmt), ", ")
+			}
+			q = full
+		} else {
+			q = head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", end-start), ", ")
+		}
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return tx.store.mapError(err, op, table)
+		}
+	}
+	return nil
+}
+
+// postgres reports whether the store runs on PostgreSQL, for the few bulk
+// paths whose best form differs by engine (arrays and sequences there,
+// variable-limited VALUES lists and the single writer's rowids in SQLite).
+func (tx *Tx) postgres() bool { return tx.store.dialect.Name == "postgres" }
+
+// reserveIDs returns n new ids of table's identity column, ascending, for
+// rows inserted with explicit ids (PostgreSQL). Each is the sequence's own:
+// unique even when other transactions take ids at the same time, and never
+// reused.
+func (tx *Tx) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	rows, err := tx.query(ctx, "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?::int) ORDER BY 1", table, n)
+	if err != nil {
+		return nil, tx.store.mapError(err, "reserve ids", table)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("reserve ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "reserve ids", table)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("reserve ids: got %d of %d", len(ids), n)
+	}
+	return ids, nil
+}
+
+// insertWithIDs inserts n rows into table and returns their ids, in row
+// order. On PostgreSQL the ids are reserved from the table's sequence
+// first and inserted explicitly. On SQLite the rows go in without an id
+// and the ids are read back from last_insert_rowid: the one writer
+// connection and BEGIN IMMEDIATE mean nothing else inserts meanwhile, and
+// AUTOINCREMENT gives each row of a multi-row INSERT the next id in VALUES
+// order, so a chunk of k rows holds the k ids ending at the last one.
+func (tx *Tx) insertWithIDs(ctx context.Context, op, table string, n int, cols []column) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if tx.postgres() {
+		ids, err := tx.reserveIDs(ctx, table, n)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.insertRows(ctx, op, table, n, append([]column{intColumn("id", ids)}, cols...)); err != nil {
+			return nil, err
+		}
+		return ids, nil
+	}
+	ids := make([]int64, 0, n)
+	perRow := len(cols)
+	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
+	for start := 0; start < n; start += rowsPerStmt {
+		end := min(start+rowsPerStmt, n)
+		chunk := make([]column, len(cols))
+		for j, c := range cols {
+			switch {
+			case c.isConst:
+				chunk[j] = c
+			case c.ints != nil:
+				chunk[j] = intColumn(c.name, c.ints[start:end])
+			default:
+				chunk[j] = textColumn(c.name, c.texts[start:end])
+			}
+		}
+		if err := tx.insertRows(ctx, op, table, end-start, chunk); err != nil {
+			return nil, err
+		}
+		var last int64
+		if err := tx.queryRow(ctx, "SELECT last_insert_rowid()").Scan(&last); err != nil {
+			return nil, tx.store.mapError(err, op, table)
+		}
+		for id := last - int64(end-start) + 1; id <= last; id++ {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
