@@ -50,6 +50,8 @@ func commands() []command {
 		{"serve", "serve the web UI and the JSON API", runServe},
 		{"demo", "create and fill a demo database, print logins, and serve", runDemo},
 		{"migrate", "apply the database migrations and list them", runMigrate},
+		{"import", "import households and persons from a CSV or XLSX file", runImport},
+		{"export", "export the registry to a CSV or XLSX file", runExport},
 		{"user", "manage users: add, list, passwd, disable, enable", runUser},
 		{"unit", "manage units: add, list, rename, move", runUnit},
 		{"audit", "check the audit log: verify", runAudit},
