@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
@@ -38,13 +39,20 @@ const (
 	maxTermLength = 120
 )
 
-var stripMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// stripMarkers hold the transformer that removes accents. A chain keeps
+// state between calls, so each call takes one of its own: searches and
+// creates run concurrently.
+var stripMarkers = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 // NormalizeName folds a name for comparison: compatibility forms unified,
 // accents removed, case folded, and everything but letters and digits
 // dropped (spaces, hyphens, dots, apostrophes).
 func NormalizeName(s string) string {
-	out, _, err := transform.String(stripMarks, s)
+	t := stripMarkers.Get().(transform.Transformer)
+	out, _, err := transform.String(t, s)
+	stripMarkers.Put(t)
 	if err != nil {
 		out = s
 	}
