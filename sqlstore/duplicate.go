@@ -8,14 +8,11 @@ import (
 )
 
 // CreateDuplicateFlag stores a flag; one that exists (same pair, same
-// reason) is ECONFLICT.
+// reason) is ECONFLICT, and the transaction goes on.
 func (tx *Tx) CreateDuplicateFlag(ctx context.Context, f *kinbridge.DuplicateFlag) error {
-	_, err := tx.exec(ctx, "INSERT INTO duplicate_flags (person_id, other_id, reason, created) VALUES (?, ?, ?, ?)",
+	return tx.insertOnce(ctx, "create duplicate flag", "duplicate flag",
+		"INSERT INTO duplicate_flags (person_id, other_id, reason, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		f.PersonID, f.OtherID, f.Reason, f.Created)
-	if err != nil {
-		return tx.store.mapError(err, "create duplicate flag", "duplicate flag")
-	}
-	return nil
 }
 
 // duplicateKinds are the duplicate-key term kinds and the reason each gives

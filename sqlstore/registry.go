@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kinbridge/kinbridge"
 )
 
 // The registry's storage is split by capability: programme.go, household.go,
@@ -75,6 +77,23 @@ func PrefixEnd(prefix string) string {
 	return ""
 }
 
+// insertOnce runs an INSERT … ON CONFLICT DO NOTHING and answers ECONFLICT
+// when it inserted nothing. A unique violation would abort a PostgreSQL
+// transaction; the services treat "exists already" as done and go on, so
+// the conflict must not be an error of the database's.
+func (tx *Tx) insertOnce(ctx context.Context, op, what, query string, args ...any) error {
+	res, err := tx.exec(ctx, query, args...)
+	if err != nil {
+		return tx.store.mapError(err, op, what)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	} else if n == 0 {
+		return &kinbridge.Error{Code: kinbridge.ECONFLICT, Message: "A record with the same key exists already.", Key: "error.conflict"}
+	}
+	return nil
+}
+
 // column is one column of a bulk insert: a value per row (ints or texts),
 // or one value for every row (constant).
 type column struct {
@@ -122,8 +141,10 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 	}
 	head := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") "
 	if tx.postgres() {
+		// The constants' placeholders come first in the text, in the select
+		// list; the arrays' after them, in unnest.
 		var sel, unnest []string
-		var args []any
+		var args, arrays []any
 		k := 0
 		for _, c := range cols {
 			if c.isConst {
@@ -134,11 +155,12 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 			sel = append(sel, fmt.Sprintf("u.c%d", k))
 			unnest = append(unnest, "?::"+c.pgType+"[]")
 			if c.ints != nil {
-				args = append(args, c.ints)
+				arrays = append(arrays, c.ints)
 			} else {
-				args = append(args, c.texts)
+				arrays = append(arrays, c.texts)
 			}
 		}
+		args = append(args, arrays...)
 		aliases := make([]string, k)
 		for i := range aliases {
 			aliases[i] = fmt.Sprintf("c%d", i+1)

@@ -62,14 +62,12 @@ func (tx *Tx) FindStatusEvents(ctx context.Context, f kinbridge.StatusEventFilte
 	return events, nil
 }
 
-// CreateRelativeLink stores a link; one that exists is ECONFLICT.
+// CreateRelativeLink stores a link; one that exists is ECONFLICT, and the
+// transaction goes on (callers treat it as done already).
 func (tx *Tx) CreateRelativeLink(ctx context.Context, l *kinbridge.RelativeLink) error {
-	_, err := tx.exec(ctx, "INSERT INTO relative_links (relative_id, member_id, relationship) VALUES (?, ?, ?)",
+	return tx.insertOnce(ctx, "create relative link", "relative link",
+		"INSERT INTO relative_links (relative_id, member_id, relationship) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 		l.RelativeID, l.MemberID, l.Relationship)
-	if err != nil {
-		return tx.store.mapError(err, "create relative link", "relative link")
-	}
-	return nil
 }
 
 // CreateRelativeLinks stores many links in as few statements as the engine

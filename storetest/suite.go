@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditTamper", testAuditTamper},
 		{"Concurrency", testConcurrency},
 	}
+	cases = append(cases, registryCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
