@@ -61,6 +61,14 @@ type ImportResult struct {
 	Rejected                          []RowError // one per rejected row: the first reason found
 	DuplicateFlags                    int
 	FirstHouseholdID, LastHouseholdID int64
+	// HouseholdIDs are the ids of the households made, in the order they
+	// first appear in the rows.
+	HouseholdIDs []int64
+	// PersonIDs are the ids of the persons made: household by household,
+	// in the order the households first appear, each household's in the
+	// order of its rows — the order of the valid rows when each household's
+	// rows are together.
+	PersonIDs []int64
 }
 
 // CheckImportHeader checks the header of an import file and returns the
@@ -191,6 +199,14 @@ func (s *Service) ImportRegistry(ctx context.Context, rows []ImportRow, opt Impo
 		}
 		res.DuplicateFlags = n
 		res.FirstHouseholdID, res.LastHouseholdID = hs[0].ID, hs[len(hs)-1].ID
+		res.HouseholdIDs = make([]int64, len(hs))
+		for i, h := range hs {
+			res.HouseholdIDs[i] = h.ID
+		}
+		res.PersonIDs = make([]int64, len(ps))
+		for i, p := range ps {
+			res.PersonIDs[i] = p.ID
+		}
 		return s.audit(ctx, tx, a, AuditEvent{Action: "registry.import", RecordType: "household", RecordID: hs[0].ID, UnitID: a.UnitID,
 			Detail: map[string]any{"rows": len(rows), "households": len(hs), "persons": len(ps), "rejected": len(rejected),
 				"first_household_id": hs[0].ID, "last_household_id": hs[len(hs)-1].ID,

@@ -2,6 +2,7 @@ package kinbridge
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -150,61 +151,97 @@ func (s *Service) AddStatusEvent(ctx context.Context, e *StatusEvent) (*Person, 
 	}
 	var p *Person
 	err = s.store.Update(ctx, func(tx Tx) error {
-		if p, err = findPersonInScope(ctx, tx, a, ActionRegistryEdit, e.PersonID); err != nil {
+		if p, err = addStatusEvent(ctx, tx, a, e); err != nil {
 			return err
 		}
-		if p.MergedInto != 0 {
-			return &Error{Code: ECONFLICT, Message: "This record was merged into another; edit that one.", Key: "error.person.merged"}
-		}
-		if p.Kind != PersonResident {
-			return FieldError("kind", "error.status.resident_only", "Status events are recorded for residents.")
-		}
-		events, err := tx.FindStatusEvents(ctx, StatusEventFilter{PersonID: p.ID})
-		if err != nil {
-			return err
-		}
-		last := ""
-		if len(events) > 0 {
-			last = events[0].Date // newest first
-		}
-		now := tx.Now()
-		today := now.In(unitLocation(ctx, tx, p.UnitID)).Format("2006-01-02")
-		if err := e.validate(today, last); err != nil {
-			return err
-		}
-		st := PersonState{Status: p.Status, HouseholdID: p.HouseholdID, Address: p.Address}
-		next, err := st.Apply(e)
-		if err != nil {
-			return err
-		}
-		unitID := p.UnitID
-		if e.ToHouseholdID != 0 {
-			if e.ToHouseholdID == p.HouseholdID {
-				return FieldError("to_household_id", "error.status.same_household", "The person already lives in this household.")
-			}
-			to, err := findHouseholdInScope(ctx, tx, a, ActionRegistryEdit, e.ToHouseholdID)
-			if ErrorCode(err) == ENOTFOUND {
-				return FieldError("to_household_id", "error.status.moved_to", "Give either the household or the address the person moved to.")
-			} else if err != nil {
-				return err
-			}
-			unitID = to.UnitID
-		}
-		e.HouseholdID, e.UnitID = p.HouseholdID, p.UnitID
-		e.Recorded, e.RecordedBy, e.RecorderName = now, a.UserID, a.Username
-		if err := tx.CreateStatusEvent(ctx, e); err != nil {
-			return err
-		}
-		if err := tx.UpdatePersonState(ctx, p.ID, next); err != nil {
-			return err
-		}
-		p.Status, p.HouseholdID, p.Address, p.UnitID = next.Status, next.HouseholdID, next.Address, unitID
 		return s.audit(ctx, tx, a, AuditEvent{Action: "person.status", RecordType: "person", RecordID: p.ID, UnitID: e.UnitID,
-			Detail: map[string]any{"kind": string(e.Kind), "date": e.Date, "to_household_id": e.ToHouseholdID, "status": string(next.Status)}})
+			Detail: map[string]any{"kind": string(e.Kind), "date": e.Date, "to_household_id": e.ToHouseholdID, "status": string(p.Status)}})
 	})
 	if err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// AddStatusEvents records many status events in one transaction, in the
+// order given, each checked as AddStatusEvent checks it (so a person's
+// events must come oldest first); one bad event rolls back all of them, and
+// the error says which (its index). It is the bulk path of imports and of
+// the demo data set: one audit entry records the batch, with the range of
+// event ids it made.
+func (s *Service) AddStatusEvents(ctx context.Context, events []*StatusEvent) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		for i, e := range events {
+			if _, err := addStatusEvent(ctx, tx, a, e); err != nil {
+				return fmt.Errorf("status event %d (person %d): %w", i, e.PersonID, err)
+			}
+		}
+		first, last := events[0], events[len(events)-1]
+		return s.audit(ctx, tx, a, AuditEvent{Action: "person.status.bulk", RecordType: "person", RecordID: first.PersonID, UnitID: a.UnitID,
+			Detail: map[string]any{"events": len(events), "first_event_id": first.ID, "last_event_id": last.ID}})
+	})
+}
+
+// addStatusEvent checks and records one status event in tx, and returns
+// the person with their new state. It does not audit.
+func addStatusEvent(ctx context.Context, tx Tx, a *Actor, e *StatusEvent) (*Person, error) {
+	p, err := findPersonInScope(ctx, tx, a, ActionRegistryEdit, e.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	if p.MergedInto != 0 {
+		return nil, &Error{Code: ECONFLICT, Message: "This record was merged into another; edit that one.", Key: "error.person.merged"}
+	}
+	if p.Kind != PersonResident {
+		return nil, FieldError("kind", "error.status.resident_only", "Status events are recorded for residents.")
+	}
+	events, err := tx.FindStatusEvents(ctx, StatusEventFilter{PersonID: p.ID})
+	if err != nil {
+		return nil, err
+	}
+	last := ""
+	if len(events) > 0 {
+		last = events[0].Date // newest first
+	}
+	now := tx.Now()
+	today := now.In(unitLocation(ctx, tx, p.UnitID)).Format("2006-01-02")
+	if err := e.validate(today, last); err != nil {
+		return nil, err
+	}
+	st := PersonState{Status: p.Status, HouseholdID: p.HouseholdID, Address: p.Address}
+	next, err := st.Apply(e)
+	if err != nil {
+		return nil, err
+	}
+	unitID := p.UnitID
+	if e.ToHouseholdID != 0 {
+		if e.ToHouseholdID == p.HouseholdID {
+			return nil, FieldError("to_household_id", "error.status.same_household", "The person already lives in this household.")
+		}
+		to, err := findHouseholdInScope(ctx, tx, a, ActionRegistryEdit, e.ToHouseholdID)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, FieldError("to_household_id", "error.status.moved_to", "Give either the household or the address the person moved to.")
+		} else if err != nil {
+			return nil, err
+		}
+		unitID = to.UnitID
+	}
+	e.HouseholdID, e.UnitID = p.HouseholdID, p.UnitID
+	e.Recorded, e.RecordedBy, e.RecorderName = now, a.UserID, a.Username
+	if err := tx.CreateStatusEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdatePersonState(ctx, p.ID, next); err != nil {
+		return nil, err
+	}
+	p.Status, p.HouseholdID, p.Address, p.UnitID = next.Status, next.HouseholdID, next.Address, unitID
 	return p, nil
 }
 
