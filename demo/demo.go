@@ -12,7 +12,8 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-// Size is one of the data-set sizes of PERFORMANCE.md.
+// Size is one of the data-set sizes of PERFORMANCE.md. Persons are the
+// residents of the households; relatives abroad come on top of them.
 type Size struct {
 	Name       string
 	Units      int
@@ -64,8 +65,12 @@ type Options struct {
 }
 
 // Generate fills an empty database with the demo data set as the actor of
-// ctx (the command line). It fails if the units cannot be created, leaving
-// nothing half-made: each stage is one transaction.
+// ctx (the command line): units, users, the programmes, and the registry —
+// households with their residents (names in several scripts, birth dates,
+// documents, phones, programmes), relatives abroad linked to them, and the
+// status histories of a few percent of the residents. Each stage is one
+// transaction, or for the registry one per chunk of about 50,000 rows; a
+// failure stops the generation where it is.
 func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 	if opt.Size.Units < 3 {
 		return fmt.Errorf("demo: size %q needs at least 3 units", opt.Size.Name)
@@ -137,7 +142,8 @@ func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 		return fmt.Errorf("demo: users: %w", err)
 	}
 	progress("users", len(users), len(users))
-	return nil
+
+	return generateRegistry(ctx, svc, rng, opt.Seed, opt.Size, offices, progress)
 }
 
 func numbered(name string, i, n int) string {
