@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/kinbridge/kinbridge"
@@ -94,6 +95,11 @@ func (l *localizer) T(key string, args ...any) string {
 	return l.printer.Sprintf(s, args...)
 }
 
+// No translates key with a record's number as its one argument (a %s):
+// "Household 12345". Numbers that name records are not grouped into
+// thousands, as counts are.
+func (l *localizer) No(key string, id int64) string { return l.T(key, strconv.FormatInt(id, 10)) }
+
 // Has reports whether the catalog translates key.
 func (l *localizer) Has(key string) bool {
 	_, ok := l.cat[key]
@@ -123,8 +129,87 @@ func (l *localizer) Date(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(dateLayouts[l.lang])
 }
 
+// dayLayouts are the formats of a calendar day (a status event's date, a
+// birth date) in each language, and yearLayouts those of a year alone.
+var (
+	dayLayouts = map[string]string{
+		kinbridge.LangEnglish: "2006-01-02",
+		kinbridge.LangKorean:  "2006년 1월 2일",
+		kinbridge.LangChinese: "2006年1月2日",
+	}
+	yearLayouts = map[string]string{
+		kinbridge.LangEnglish: "2006",
+		kinbridge.LangKorean:  "2006년",
+		kinbridge.LangChinese: "2006年",
+	}
+)
+
+// Day formats a calendar day written YYYY-MM-DD, or a year alone written
+// YYYY, in the language's format; anything else is shown as it is.
+func (l *localizer) Day(s string) string {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.Format(dayLayouts[l.lang])
+	}
+	if t, err := time.Parse("2006", s); err == nil {
+		return t.Format(yearLayouts[l.lang])
+	}
+	return s
+}
+
 // Role returns the translated name of a role.
 func (l *localizer) Role(r kinbridge.Role) string { return l.T("role." + string(r)) }
+
+// Status returns the translated name of a person's status.
+func (l *localizer) Status(s kinbridge.PersonStatus) string { return l.code("status.", string(s)) }
+
+// EventKind returns the translated name of a kind of status event.
+func (l *localizer) EventKind(k kinbridge.StatusKind) string { return l.code("event.", string(k)) }
+
+// PersonKind returns "resident" or "relative abroad" in the language.
+func (l *localizer) PersonKind(k kinbridge.PersonKind) string {
+	return l.code("person.kind.", string(k))
+}
+
+// Relationship returns the translated name of a relationship, "" for none.
+func (l *localizer) Relationship(r string) string { return l.code("relationship.", r) }
+
+// Sex returns the translated name of a recorded sex, "" for not known.
+func (l *localizer) Sex(s string) string { return l.code("sex.", s) }
+
+// DuplicateReason says in the language why two records may be one person.
+func (l *localizer) DuplicateReason(r string) string { return l.code("duplicate.reason.", r) }
+
+// code translates a code of the domain under prefix; an empty code is "",
+// and a code the catalog does not know (a later capability's) shows as it is.
+func (l *localizer) code(prefix, c string) string {
+	if c == "" {
+		return ""
+	}
+	if key := prefix + c; l.Has(key) {
+		return l.T(key)
+	}
+	return c
+}
+
+// errArgs translates the arguments of an error message that are codes of
+// the domain (a status, a kind of event), so that "cannot follow the
+// current status (%s)" names the status in the reader's language.
+func (l *localizer) errArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case kinbridge.PersonStatus:
+			out[i] = l.Status(a)
+		case kinbridge.StatusKind:
+			out[i] = l.EventKind(a)
+		case kinbridge.PersonKind:
+			out[i] = l.PersonKind(a)
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
 
 // Err returns the message of err for the user: the translation of its Key
 // when it has one, a translated message by error code otherwise. Internal
@@ -135,7 +220,7 @@ func (l *localizer) Err(err error) string {
 		return l.T("error.code.internal")
 	}
 	if e.Key != "" && l.Has(e.Key) {
-		return l.T(e.Key, e.Args...)
+		return l.T(e.Key, l.errArgs(e.Args)...)
 	}
 	if l.lang == kinbridge.LangEnglish && e.Message != "" {
 		return e.Message

@@ -74,8 +74,9 @@ func usedKeys(t *testing.T) map[string]string {
 			keys[prefix+m[group]] = where
 		}
 	}
-	tmplKey := regexp.MustCompile(`\.T "([^"]+)"`)
-	fieldKey := regexp.MustCompile(`(?:Field|Required|Select) "[^"]+" "([^"]+)"`)
+	tmplKey := regexp.MustCompile(`\.(?:T|No) "([^"]+)"`)
+	fieldKey := regexp.MustCompile(`(?:Field|Required|Select|Textarea|Checkboxes) "[^"]+" "([^"]+)"`)
+	filterKey := regexp.MustCompile(`Filter "[^"]+" "([^"]+)" "([^"]+)"`)
 	anyKey := regexp.MustCompile(`SelectAny "[^"]+" "([^"]+)" "([^"]+)"`)
 	files, _ := filepath.Glob("templates/*.html")
 	for _, name := range files {
@@ -88,10 +89,13 @@ func usedKeys(t *testing.T) map[string]string {
 		add(name, fieldKey, src, 1, "")
 		add(name, anyKey, src, 1, "")
 		add(name, anyKey, src, 2, "")
+		add(name, filterKey, src, 1, "")
+		add(name, filterKey, src, 2, "")
 	}
 	keyField := regexp.MustCompile(`Key:\s*"([^"]+)"`)
 	fieldError := regexp.MustCompile(`FieldError\([^,]+,\s*"([^"]+)"`)
 	viewTitle := regexp.MustCompile(`newView\(r, "([^"]+)"\)`)
+	viewT := regexp.MustCompile(`v\.(?:T|No)\("([^"]+)"`)
 	done := regexp.MustCompile(`done=([a-z_]+)`)
 	doneArg := regexp.MustCompile(`s\.svc\.[A-Za-z]+, "([a-z_]+)"\)`)
 	auditAction := regexp.MustCompile(`Action: "([a-z_.]+)"`)
@@ -111,6 +115,7 @@ func usedKeys(t *testing.T) map[string]string {
 			add(name, fieldError, src, 1, "")
 			if dir == "." {
 				add(name, viewTitle, src, 1, "")
+				add(name, viewT, src, 1, "")
 				add(name, done, src, 1, "notice.")
 				add(name, doneArg, src, 1, "notice.")
 			} else {
@@ -127,6 +132,29 @@ func usedKeys(t *testing.T) map[string]string {
 	}
 	for _, rt := range auditRecordTypes {
 		keys["audit.record."+rt] = "auditRecordTypes"
+	}
+	// The registry's codes, translated by the localizer's Status, EventKind,
+	// PersonKind, Relationship, Sex and DuplicateReason.
+	for _, st := range append(kinbridge.PersonStatuses, kinbridge.StatusMerged) {
+		keys["status."+string(st)] = "kinbridge.PersonStatuses"
+	}
+	for _, k := range kinbridge.StatusKinds {
+		keys["event."+string(k)] = "kinbridge.StatusKinds"
+	}
+	for _, k := range []kinbridge.PersonKind{kinbridge.PersonResident, kinbridge.PersonRelativeAbroad} {
+		keys["person.kind."+string(k)] = "kinbridge.PersonKind"
+	}
+	for _, r := range kinbridge.Relationships {
+		keys["relationship."+r] = "kinbridge.Relationships"
+	}
+	for _, sx := range kinbridge.Sexes {
+		keys["sex."+sx] = "kinbridge.Sexes"
+	}
+	for _, r := range []string{"name_birth_year", "document", "phone"} {
+		keys["duplicate.reason."+r] = "duplicate reasons"
+	}
+	for _, st := range []string{"read", "validate", "write"} {
+		keys["import.stage."+st] = "import stages"
 	}
 	return keys
 }
