@@ -14,7 +14,7 @@ import (
 const auditPerPage = 50
 
 // auditRecordTypes are the record types the audit filter offers.
-var auditRecordTypes = []string{"unit", "user", "api_token"}
+var auditRecordTypes = []string{"unit", "user", "api_token", "programme", "household", "person"}
 
 type auditPage struct {
 	Entries     []auditRow
@@ -93,14 +93,7 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) {
 		entries = entries[:auditPerPage]
 	}
 	for _, e := range entries {
-		row := auditRow{AuditEntry: e, ActionName: v.AuditAction(e.Action), RecordName: v.RecordType(e.RecordType)}
-		switch e.RecordType {
-		case "unit", "user":
-			if e.RecordID != 0 {
-				row.RecordURL = "/" + e.RecordType + "s/" + strconv.FormatInt(e.RecordID, 10)
-			}
-		}
-		page.Entries = append(page.Entries, row)
+		page.Entries = append(page.Entries, auditRowOf(v, e))
 	}
 	if more {
 		older := cloneValues(q)
@@ -114,6 +107,19 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Data = page
 	s.render(w, r, status, "audit", v)
+}
+
+// auditRowOf names an entry's action and record in the page's language, and
+// links the record's page.
+func auditRowOf(v *view, e *kinbridge.AuditEntry) auditRow {
+	row := auditRow{AuditEntry: e, ActionName: v.AuditAction(e.Action), RecordName: v.RecordType(e.RecordType)}
+	switch e.RecordType {
+	case "unit", "user", "household", "person", "programme":
+		if e.RecordID != 0 {
+			row.RecordURL = "/" + e.RecordType + "s/" + strconv.FormatInt(e.RecordID, 10)
+		}
+	}
+	return row
 }
 
 func cloneValues(q url.Values) url.Values {

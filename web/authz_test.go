@@ -1,15 +1,20 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/sheet"
 )
 
 // authzCase is one cell of the authorisation test: an actor of a role in
@@ -22,6 +27,34 @@ type authzCase struct {
 	target  *kinbridge.User // a user of that unit (never the actor)
 	tokenID int64           // one of the actor's own API tokens
 	n       int             // unique per case, for names that must differ
+
+	// The registry's records of the relation's unit: a household, a
+	// resident of it, and a relative abroad linked to the resident.
+	household *kinbridge.Household
+	person    *kinbridge.Person
+	relative  *kinbridge.Person
+	programme *kinbridge.Programme
+	importID  string // one of the actor's imports
+}
+
+// queryInput is the query of a GET (the path has none).
+type queryInput url.Values
+
+// uploadInput is a multipart form with one file.
+type uploadInput struct {
+	fields url.Values
+	file   string // the content of the "file" part
+}
+
+// rawInput is a body of its own content type.
+type rawInput struct {
+	contentType, body string
+}
+
+// importCSV is a small valid import file of one household in the unit.
+func importCSV(c *authzCase) string {
+	return "household,unit_id,address,kind,name_latin\n" +
+		fmt.Sprintf("H1,%d,%d Import Street,resident,Imported Person %d\n", c.unit.ID, c.n, c.n)
 }
 
 // authzInputs gives, for every route of the table, a valid request body:
@@ -85,6 +118,117 @@ var authzInputs = map[string]func(c *authzCase) any{
 	"GET /api/v1/tokens":               nil,
 	"POST /api/v1/tokens":              func(c *authzCase) any { return map[string]any{"name": "script"} },
 	"DELETE /api/v1/tokens/{id}":       nil,
+
+	// The registry.
+	"GET /programmes":      nil,
+	"POST /programmes":     func(c *authzCase) any { return url.Values{"code": {fmt.Sprintf("N%d", c.n)}, "name_en": {"New"}} },
+	"GET /programmes/{id}": nil,
+	"POST /programmes/{id}": func(c *authzCase) any {
+		return url.Values{"code": {fmt.Sprintf("R%d", c.n)}, "name_en": {"Renamed"}}
+	},
+	"GET /households": nil,
+	"POST /households": func(c *authzCase) any {
+		return url.Values{"unit_id": {id(c.unit.ID)}, "address": {fmt.Sprintf("%d New Street", c.n)}}
+	},
+	"GET /households/{id}":      nil,
+	"GET /households/{id}/edit": nil,
+	"POST /households/{id}": func(c *authzCase) any {
+		return url.Values{"unit_id": {id(c.unit.ID)}, "address": {fmt.Sprintf("%d Changed Street", c.n)}}
+	},
+	"GET /households/{id}/persons/new": nil,
+	"POST /persons": func(c *authzCase) any {
+		return url.Values{"household_id": {id(c.household.ID)}, "kind": {"resident"}, "name_latin": {fmt.Sprintf("New Person %d", c.n)}}
+	},
+	"GET /persons/{id}":      nil,
+	"GET /persons/{id}/edit": nil,
+	"POST /persons/{id}":     func(c *authzCase) any { return url.Values{"name_latin": {fmt.Sprintf("Renamed %d", c.n)}} },
+	"POST /persons/{id}/status": func(c *authzCase) any {
+		return url.Values{"kind": {"moved"}, "date": {"2020-01-01"}, "to_address": {fmt.Sprintf("Flat %d", c.n)}}
+	},
+	"POST /persons/{id}/links": func(c *authzCase) any {
+		return url.Values{"member_id": {id(c.person.ID)}, "relationship": {"child"}}
+	},
+	"POST /persons/{id}/merge":   func(c *authzCase) any { return url.Values{"other_id": {id(duplicateOf(c).ID)}} },
+	"POST /persons/{id}/dismiss": func(c *authzCase) any { return url.Values{"other_id": {id(c.relative.ID)}} },
+	"GET /persons/{id}/audit":    nil,
+	"GET /search":                func(c *authzCase) any { return queryInput{"q": {"Kim"}} },
+	"GET /duplicates":            nil,
+	"GET /import":                nil,
+	"POST /import": func(c *authzCase) any {
+		return uploadInput{fields: url.Values{"skip_invalid": {"1"}}, file: importCSV(c)}
+	},
+	"GET /import/{id}":               nil,
+	"POST /import/{id}/skip-invalid": func(c *authzCase) any { return url.Values{} },
+	"GET /import/{id}/rejected":      nil,
+	"GET /export":                    nil,
+
+	"GET /api/v1/programmes": nil,
+	"POST /api/v1/programmes": func(c *authzCase) any {
+		return map[string]any{"code": fmt.Sprintf("A%d", c.n), "name_en": "New"}
+	},
+	"GET /api/v1/programmes/{id}":   nil,
+	"PATCH /api/v1/programmes/{id}": func(c *authzCase) any { return map[string]any{"description": fmt.Sprintf("Changed %d", c.n)} },
+	"GET /api/v1/households":        nil,
+	"POST /api/v1/households": func(c *authzCase) any {
+		return map[string]any{"unit_id": c.unit.ID, "address": fmt.Sprintf("%d API Street", c.n)}
+	},
+	"GET /api/v1/households/{id}":   nil,
+	"PATCH /api/v1/households/{id}": func(c *authzCase) any { return map[string]any{"notes": fmt.Sprintf("Changed %d", c.n)} },
+	"POST /api/v1/persons": func(c *authzCase) any {
+		return map[string]any{"household_id": c.household.ID, "name_latin": fmt.Sprintf("API Person %d", c.n)}
+	},
+	"GET /api/v1/persons/{id}":   nil,
+	"PATCH /api/v1/persons/{id}": func(c *authzCase) any { return map[string]any{"notes": fmt.Sprintf("Changed %d", c.n)} },
+	"POST /api/v1/persons/{id}/status-events": func(c *authzCase) any {
+		return map[string]any{"kind": "moved", "date": "2020-01-01", "to_address": fmt.Sprintf("Flat %d", c.n)}
+	},
+	"POST /api/v1/persons/{id}/links": func(c *authzCase) any {
+		return map[string]any{"member_id": c.person.ID, "relationship": "child"}
+	},
+	"POST /api/v1/persons/{id}/merge":   func(c *authzCase) any { return map[string]any{"other_id": duplicateOf(c).ID} },
+	"POST /api/v1/persons/{id}/dismiss": func(c *authzCase) any { return map[string]any{"other_id": c.relative.ID} },
+	"GET /api/v1/persons/{id}/who-saw":  nil,
+	"GET /api/v1/search":                func(c *authzCase) any { return queryInput{"q": {"Kim"}} },
+	"GET /api/v1/duplicates":            nil,
+	"POST /api/v1/import":               func(c *authzCase) any { return rawInput{"text/csv", importCSV(c)} },
+	"GET /api/v1/export":                nil,
+}
+
+// duplicateOf adds another resident to the case's household, to be merged
+// into the case's person.
+func duplicateOf(c *authzCase) *kinbridge.Person {
+	return c.f.resident(c.household, "", fmt.Sprintf("Duplicate %d", c.n), "")
+}
+
+// registryTargets are the targets whose routes need the registry's records
+// in each relation's unit.
+func registryTarget(t targetKind) bool {
+	switch t {
+	case targetHousehold, targetPerson, targetRelative, targetHouseholdField:
+		return true
+	}
+	return false
+}
+
+// ownImport starts an import for the actor that is refused for one bad row
+// (a unit outside everyone's scope), so that its page, its rejected rows
+// and its skip-invalid action are there to be tried.
+func ownImport(t *testing.T, c *authzCase) string {
+	t.Helper()
+	csv := importCSV(c) + "H2,999999,Nowhere,resident,Rejected Person\n"
+	imp, err := sheet.ReadImport(strings.NewReader(csv), int64(len(csv)), sheet.CSV, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &importJob{ID: newImportID(), UserID: c.actor.ID, FileName: "households.csv", Started: time.Now(), imp: imp, finished: time.Now()}
+	j.result, j.err = c.f.svc.ImportRegistry(c.f.actor(c.actor), imp.Rows, kinbridge.ImportOptions{})
+	if j.result == nil {
+		// A role that may not import: its page answers 403 before the job
+		// matters; the job is there all the same.
+		j.result = &kinbridge.ImportResult{}
+	}
+	c.f.srv.imports.add(j)
+	return j.ID
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
@@ -103,9 +247,11 @@ func userForm(c *authzCase) url.Values {
 // record of a unit (lists, the caller's own account and tokens).
 func relationsOf(rt route) []kinbridge.Relation {
 	switch rt.target {
-	case targetUnit, targetUser, targetParentField, targetUnitField:
+	case targetUnit, targetUser, targetParentField, targetUnitField,
+		targetHousehold, targetPerson, targetRelative, targetHouseholdField:
 		return kinbridge.Relations
 	}
+	// Programmes are agency-wide; imports and tokens are the caller's own.
 	return []kinbridge.Relation{kinbridge.RelationOwn}
 }
 
@@ -125,6 +271,8 @@ func targetField(t targetKind) string {
 		return "parent_id"
 	case targetUnitField:
 		return "unit_id"
+	case targetHouseholdField:
+		return "household_id"
 	}
 	return ""
 }
@@ -167,14 +315,34 @@ func TestAuthorization(t *testing.T) {
 			for rel, u := range units {
 				targets[rel] = f.user(kinbridge.RoleOfficer, u)
 			}
+			type records struct {
+				household        *kinbridge.Household
+				person, relative *kinbridge.Person
+			}
+			registry := map[kinbridge.Relation]records{}
+			if registryTarget(rt.target) {
+				for rel, u := range units {
+					h := f.household(u, "1 "+string(rel)+" Street")
+					p := f.resident(h, "金明", "Kim Myong", "1970")
+					registry[rel] = records{h, p, f.relative(h, p, "Kim Son", "China")}
+				}
+			}
+			var prog *kinbridge.Programme
+			if rt.target == targetProgramme {
+				prog = f.programme("P1", "Programme one")
+			}
 			n := 0
 			for _, role := range kinbridge.Roles {
 				actor := f.user(role, f.b)
 				for _, rel := range relationsOf(rt) {
 					n++
-					c := &authzCase{f: f, actor: actor, rel: rel, unit: units[rel], target: targets[rel], n: n}
-					if rt.target == targetOwnToken {
+					c := &authzCase{f: f, actor: actor, rel: rel, unit: units[rel], target: targets[rel], n: n,
+						household: registry[rel].household, person: registry[rel].person, relative: registry[rel].relative, programme: prog}
+					switch rt.target {
+					case targetOwnToken:
 						c.tokenID, _ = f.apiToken(actor)
+					case targetOwnImport:
+						c.importID = ownImport(t, c)
 					}
 					want := expectation(rt, role, rel)
 					resp, body := authzRequest(t, rt, c)
@@ -204,8 +372,20 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		id = c.target.ID
 	case targetOwnToken:
 		id = c.tokenID
+	case targetProgramme:
+		id = c.programme.ID
+	case targetHousehold:
+		id = c.household.ID
+	case targetPerson:
+		id = c.person.ID
+	case targetRelative:
+		id = c.relative.ID
 	}
-	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
+	if rt.target == targetOwnImport {
+		path = strings.ReplaceAll(path, "{id}", c.importID)
+	} else {
+		path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
+	}
 
 	var input any
 	if fn := authzInputs[key(rt)]; fn != nil {
@@ -218,6 +398,24 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	case nil:
 		r = httptest.NewRequest(rt.method, path, nil)
+	case queryInput:
+		r = httptest.NewRequest(rt.method, path+"?"+url.Values(in).Encode(), nil)
+	case uploadInput:
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, vs := range in.fields {
+			for _, v := range vs {
+				mw.WriteField(k, v)
+			}
+		}
+		fw, _ := mw.CreateFormFile("file", "households.csv")
+		io.WriteString(fw, in.file)
+		mw.Close()
+		r = httptest.NewRequest(rt.method, path, &body)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+	case rawInput:
+		r = httptest.NewRequest(rt.method, path, strings.NewReader(in.body))
+		r.Header.Set("Content-Type", in.contentType)
 	default:
 		r = httptest.NewRequest(rt.method, path, strings.NewReader(mustJSON(t, in)))
 		r.Header.Set("Content-Type", "application/json")

@@ -53,9 +53,11 @@ each of the four unit relations, and checks the answer against this matrix.
 
 Every user has one role and belongs to one unit. A role reaches either the whole subtree of the
 user's unit (administrator, supervisor, viewer) or that unit alone (officer, call coordinator).
-A record belongs to a unit (a user to theirs, a unit to itself). The relations are those of the
-record's unit to the user's unit: **own** (the same unit), **child** (a unit below it),
-**sibling** (another unit under the same parent) and **parent** (the unit above it).
+A record belongs to a unit: a user to theirs, a unit to itself, a household to its responsible
+unit, a person (resident or relative abroad) to their household's unit. Programmes are
+agency-wide and belong to no unit. The relations are those of the record's unit to the user's
+unit: **own** (the same unit), **child** (a unit below it), **sibling** (another unit under the
+same parent) and **parent** (the unit above it).
 
 `)
 	b.WriteString(kinbridge.AuthorizationMatrix())
@@ -74,10 +76,12 @@ is **forbidden**. Nobody moves the unit they work in: its parent is outside thei
 | allow | 200, or 303 to the next page after a post | 200, 201 or 204 |
 | forbidden | 403 page | 403 ` + "`forbidden`" + ` |
 | not found | 404 page | 404 ` + "`not_found`" + ` |
-| not found, for a unit named in a form field (` + "`parent_id`, `unit_id`" + ` of the create routes) | 422, the form again with the error at that field | 422 ` + "`invalid`" + ` with ` + "`field`" + ` set |
+| not found, for a record named in a form field (` + "`parent_id`, `unit_id`, `household_id`" + ` of the create routes) | 422, the form again with the error at that field | 422 ` + "`invalid`" + ` with ` + "`field`" + ` set |
 
-A unit named in a form field is input: one outside the scope is refused as "no such unit" at that
-field, like one that does not exist. Not signed in: pages redirect (303) to ` + "`/login`" + `, the API
+A unit or household named in a form field is input: one outside the scope is refused as "no such
+unit" (or household) at that field, like one that does not exist. A page that shows a form — an
+edit form, the form to add a person, the import upload — is listed with the action of the form's
+post: a role that may not send the form is told so (403) when it asks for the page. Not signed in: pages redirect (303) to ` + "`/login`" + `, the API
 answers 401 ` + "`unauthorized`" + `. A cross-origin post (CSRF) answers 403 before any of this.
 
 ## Routes

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,9 +60,14 @@ type view struct {
 	// answer to what they sent is in its place.
 	Submitted bool
 	Data      any
-	form      url.Values
-	fieldErr  map[string]string
-	errField  string // the field of the form error, for autofocus
+	// Refresh, when not zero, reloads the page after that many seconds:
+	// how a page that shows work in progress (an import) follows it
+	// without a script.
+	Refresh  int
+	form     url.Values
+	query    url.Values // of the request, for filters
+	fieldErr map[string]string
+	errField string // the field of the form error, for autofocus
 }
 
 // HTMLLang is the <html lang> attribute.
@@ -168,6 +174,19 @@ func (v *view) Select(name, labelKey string, opts []option) selectView {
 	return sv
 }
 
+// Filter describes a <select> of a filter form (GET): its choice is the
+// query's rather than the form's, and its id is its own, so that a page can
+// show a filter and a form with a field of the same name. The first choice
+// selects everything.
+func (v *view) Filter(name, labelKey, anyKey string, opts []option) selectView {
+	sv := selectView{Name: name, ID: "filter-" + name, Label: v.T(labelKey), Any: v.T(anyKey)}
+	cur := v.query.Get(name)
+	for _, o := range opts {
+		sv.Options = append(sv.Options, selectOption{option: o, Selected: o.Value == cur})
+	}
+	return sv
+}
+
 // SelectAny is Select with a first choice that selects nothing, for filters.
 func (v *view) SelectAny(name, labelKey, anyKey string, opts []option) selectView {
 	sv := v.Select(name, labelKey, opts)
@@ -178,6 +197,39 @@ func (v *view) SelectAny(name, labelKey, anyKey string, opts []option) selectVie
 // Selected reports whether value is the submitted value of field, for
 // <option selected> in a form shown again.
 func (v *view) Selected(field string, value any) bool { return v.form.Get(field) == fmt.Sprint(value) }
+
+// Textarea is Field for a <textarea>, for text of several lines.
+func (v *view) Textarea(name, labelKey string) fieldView {
+	f := v.Field(name, labelKey, "textarea")
+	f.Autocomplete = ""
+	return f
+}
+
+// checkboxesView describes a group of checkboxes that submit one name with
+// several values, for the "checkboxes" template.
+type checkboxesView struct {
+	Name, ID, Legend, Error, Hint string
+	Boxes                         []checkbox
+}
+
+type checkbox struct {
+	option
+	ID      string
+	Checked bool
+}
+
+// Checkboxes describes a group of checkboxes, each checked when its value is
+// among the form's values of name.
+func (v *view) Checkboxes(name, labelKey string, opts []option) checkboxesView {
+	cv := checkboxesView{Name: name, ID: "f-" + name, Legend: v.T(labelKey), Error: v.fieldErr[name]}
+	if h := labelKey + ".hint"; v.Has(h) {
+		cv.Hint = v.T(h)
+	}
+	for i, o := range opts {
+		cv.Boxes = append(cv.Boxes, checkbox{option: o, ID: fmt.Sprintf("f-%s-%d", name, i), Checked: slices.Contains(v.form[name], o.Value)})
+	}
+	return cv
+}
 
 // Date formats t in the page's time zone.
 func (v *view) Date(t time.Time) string { return v.localizer.Date(t, v.Loc) }
@@ -191,7 +243,7 @@ func (s *Server) newView(r *http.Request, titleKey string) *view {
 	} else {
 		lang = negotiateLanguage(r)
 	}
-	v := &view{localizer: s.localizer(lang), Actor: a, Loc: time.UTC, form: url.Values{}, fieldErr: map[string]string{}}
+	v := &view{localizer: s.localizer(lang), Actor: a, Loc: time.UTC, form: url.Values{}, query: r.URL.Query(), fieldErr: map[string]string{}}
 	if r.Method == http.MethodGet {
 		// A page shown in answer to a post sets Path to the page to go back
 		// to; the post's own URL may not answer GET.

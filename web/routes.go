@@ -13,12 +13,18 @@ import (
 type targetKind int
 
 const (
-	targetNone        targetKind = iota // no record: a list, or the caller's own account
-	targetUnit                          // the {id} in the path is a unit
-	targetUser                          // the {id} in the path is a user
-	targetParentField                   // the parent_id input is the unit a new unit goes under
-	targetUnitField                     // the unit_id input is the unit a new user belongs to
-	targetOwnToken                      // the {id} in the path is one of the caller's API tokens
+	targetNone           targetKind = iota // no record: a list, or the caller's own account
+	targetUnit                             // the {id} in the path is a unit
+	targetUser                             // the {id} in the path is a user
+	targetParentField                      // the parent_id input is the unit a new unit goes under
+	targetUnitField                        // the unit_id input is the unit a new user or household belongs to
+	targetOwnToken                         // the {id} in the path is one of the caller's API tokens
+	targetProgramme                        // the {id} in the path is a programme (agency-wide: no unit)
+	targetHousehold                        // the {id} in the path is a household (by its unit)
+	targetPerson                           // the {id} in the path is a person (by their household's unit)
+	targetRelative                         // the {id} in the path is a relative abroad (by their household's unit)
+	targetHouseholdField                   // the household_id input is the household a new person joins
+	targetOwnImport                        // the {id} in the path is one of the caller's imports
 )
 
 // String describes the target for docs/AUTHORIZATION.md.
@@ -34,6 +40,18 @@ func (t targetKind) String() string {
 		return "unit `unit_id`"
 	case targetOwnToken:
 		return "own API token `{id}`"
+	case targetProgramme:
+		return "programme `{id}` (agency-wide)"
+	case targetHousehold:
+		return "household `{id}` (by its unit)"
+	case targetPerson:
+		return "person `{id}` (by their household's unit)"
+	case targetRelative:
+		return "relative abroad `{id}` (by their household's unit)"
+	case targetHouseholdField:
+		return "household `household_id`"
+	case targetOwnImport:
+		return "own import `{id}`"
 	}
 	return "—"
 }
@@ -67,6 +85,14 @@ func (s *Server) routeTable() []route {
 		userAble   = kinbridge.ActionUserDisable
 		userPass   = kinbridge.ActionUserResetPassword
 		auditView  = kinbridge.ActionAuditView
+		progView   = kinbridge.ActionProgrammeView
+		progManage = kinbridge.ActionProgrammeManage
+		regView    = kinbridge.ActionRegistryView
+		regEdit    = kinbridge.ActionRegistryEdit
+		regMerge   = kinbridge.ActionRegistryMerge
+		regImport  = kinbridge.ActionRegistryImport
+		regExport  = kinbridge.ActionRegistryExport
+		regAudit   = kinbridge.ActionRegistryAudit
 	)
 	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
 		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
@@ -109,6 +135,36 @@ func (s *Server) routeTable() []route {
 		page("POST", "/account/tokens/{id}/revoke", self, targetOwnToken, s.revokeToken),
 		page("GET", "/audit", auditView, targetNone, s.showAudit),
 
+		// The registry. A GET that only offers a form (edit, new person,
+		// import) declares the action of the form's post: see offer.
+		page("GET", "/programmes", progView, targetNone, s.showProgrammes),
+		page("POST", "/programmes", progManage, targetNone, s.createProgramme),
+		page("GET", "/programmes/{id}", progView, targetProgramme, s.showProgramme),
+		page("POST", "/programmes/{id}", progManage, targetProgramme, s.updateProgramme),
+		page("GET", "/households", regView, targetNone, s.showHouseholds),
+		page("POST", "/households", regEdit, targetUnitField, s.createHousehold),
+		page("GET", "/households/{id}", regView, targetHousehold, s.showHousehold),
+		page("GET", "/households/{id}/edit", regEdit, targetHousehold, s.showHouseholdEdit),
+		page("POST", "/households/{id}", regEdit, targetHousehold, s.updateHousehold),
+		page("GET", "/households/{id}/persons/new", regEdit, targetHousehold, s.showPersonNew),
+		page("POST", "/persons", regEdit, targetHouseholdField, s.createPerson),
+		page("GET", "/persons/{id}", regView, targetPerson, s.showPerson),
+		page("GET", "/persons/{id}/edit", regEdit, targetPerson, s.showPersonEdit),
+		page("POST", "/persons/{id}", regEdit, targetPerson, s.updatePerson),
+		page("POST", "/persons/{id}/status", regEdit, targetPerson, s.addStatusEvent),
+		page("POST", "/persons/{id}/links", regEdit, targetRelative, s.linkRelative),
+		page("POST", "/persons/{id}/merge", regMerge, targetPerson, s.mergePerson),
+		page("POST", "/persons/{id}/dismiss", regMerge, targetPerson, s.dismissDuplicate),
+		page("GET", "/persons/{id}/audit", regAudit, targetPerson, s.showWhoSaw),
+		page("GET", "/search", regView, targetNone, s.showSearch),
+		page("GET", "/duplicates", regMerge, targetNone, s.showDuplicates),
+		page("GET", "/import", regImport, targetNone, s.showImport),
+		page("POST", "/import", regImport, targetNone, s.startImport),
+		page("GET", "/import/{id}", regImport, targetOwnImport, s.showImportJob),
+		page("POST", "/import/{id}/skip-invalid", regImport, targetOwnImport, s.importSkippingInvalid),
+		page("GET", "/import/{id}/rejected", regImport, targetOwnImport, s.downloadRejected),
+		page("GET", "/export", regExport, targetNone, s.downloadExport),
+
 		// JSON API.
 		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
 		api("GET", "/me", self, targetNone, s.apiMe),
@@ -127,6 +183,26 @@ func (s *Server) routeTable() []route {
 		api("GET", "/tokens", self, targetNone, s.apiListTokens),
 		api("POST", "/tokens", self, targetNone, s.apiCreateToken),
 		api("DELETE", "/tokens/{id}", self, targetOwnToken, s.apiRevokeToken),
+		api("GET", "/programmes", progView, targetNone, s.apiListProgrammes),
+		api("POST", "/programmes", progManage, targetNone, s.apiCreateProgramme),
+		api("GET", "/programmes/{id}", progView, targetProgramme, s.apiGetProgramme),
+		api("PATCH", "/programmes/{id}", progManage, targetProgramme, s.apiUpdateProgramme),
+		api("GET", "/households", regView, targetNone, s.apiListHouseholds),
+		api("POST", "/households", regEdit, targetUnitField, s.apiCreateHousehold),
+		api("GET", "/households/{id}", regView, targetHousehold, s.apiGetHousehold),
+		api("PATCH", "/households/{id}", regEdit, targetHousehold, s.apiUpdateHousehold),
+		api("POST", "/persons", regEdit, targetHouseholdField, s.apiCreatePerson),
+		api("GET", "/persons/{id}", regView, targetPerson, s.apiGetPerson),
+		api("PATCH", "/persons/{id}", regEdit, targetPerson, s.apiUpdatePerson),
+		api("POST", "/persons/{id}/status-events", regEdit, targetPerson, s.apiAddStatusEvent),
+		api("POST", "/persons/{id}/links", regEdit, targetRelative, s.apiLinkRelative),
+		api("POST", "/persons/{id}/merge", regMerge, targetPerson, s.apiMergePerson),
+		api("POST", "/persons/{id}/dismiss", regMerge, targetPerson, s.apiDismissDuplicate),
+		api("GET", "/persons/{id}/who-saw", regAudit, targetPerson, s.apiWhoSaw),
+		api("GET", "/search", regView, targetNone, s.apiSearch),
+		api("GET", "/duplicates", regMerge, targetNone, s.apiListDuplicates),
+		api("POST", "/import", regImport, targetNone, s.apiImport),
+		api("GET", "/export", regExport, targetNone, s.apiExport),
 	}
 }
 

@@ -52,6 +52,7 @@ type Server struct {
 	localizers map[string]*localizer
 	metrics    *metrics
 	csrf       *http.CrossOriginProtection
+	imports    *importJobs
 }
 
 // NewServer returns a server for svc. It panics only on a programming error
@@ -61,7 +62,7 @@ func NewServer(svc *kinbridge.Service, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux(), imports: newImportJobs()}
 	cats, err := loadCatalogs()
 	if err != nil {
 		panic(err)

@@ -75,6 +75,8 @@ func newFixture(tb testing.TB, opts ...func(*Options)) *fixture {
 		fn(&o)
 	}
 	srv := NewServer(svc, o)
+	// Imports run in the background: they end before the store closes.
+	tb.Cleanup(srv.imports.wait)
 	f := &fixture{tb: tb, store: store, svc: svc, srv: srv, h: srv.Handler(),
 		ctx: kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("test"))}
 	f.root = f.unit(0, "HQ", "본부", "总部")
@@ -114,6 +116,52 @@ func (f *fixture) actor(u *kinbridge.User) context.Context {
 	return kinbridge.NewContextWithActor(context.Background(), &kinbridge.Actor{
 		UserID: u.ID, Username: u.Username, Role: u.Role, UnitID: u.UnitID, UnitPath: u.UnitPath, Lang: u.Lang, Addr: "test",
 	})
+}
+
+// household adds a household to the unit, as the system.
+func (f *fixture) household(unit *kinbridge.Unit, address string) *kinbridge.Household {
+	f.tb.Helper()
+	h := &kinbridge.Household{UnitID: unit.ID, Address: address, Phone: "+82 2 555 0100", Languages: []string{"ko", "zh"}}
+	if err := f.svc.CreateHousehold(f.ctx, h); err != nil {
+		f.tb.Fatalf("create household: %v", err)
+	}
+	return h
+}
+
+// resident adds a resident to the household, as the system.
+func (f *fixture) resident(h *kinbridge.Household, native, latin, birth string) *kinbridge.Person {
+	f.tb.Helper()
+	return f.person(&kinbridge.Person{Kind: kinbridge.PersonResident, HouseholdID: h.ID, Names: kinbridge.PersonNames{Native: native, Latin: latin}, BirthDate: birth})
+}
+
+// relative adds a relative abroad to the household, linked to member as
+// their child, as the system.
+func (f *fixture) relative(h *kinbridge.Household, member *kinbridge.Person, latin, country string) *kinbridge.Person {
+	f.tb.Helper()
+	p := f.person(&kinbridge.Person{Kind: kinbridge.PersonRelativeAbroad, HouseholdID: h.ID, Names: kinbridge.PersonNames{Latin: latin}, Country: country})
+	if err := f.svc.LinkRelative(f.ctx, kinbridge.RelativeLink{RelativeID: p.ID, MemberID: member.ID, Relationship: "child"}); err != nil {
+		f.tb.Fatalf("link relative: %v", err)
+	}
+	return p
+}
+
+// person adds a person as the system.
+func (f *fixture) person(p *kinbridge.Person) *kinbridge.Person {
+	f.tb.Helper()
+	if _, err := f.svc.CreatePerson(f.ctx, p); err != nil {
+		f.tb.Fatalf("create person %v: %v", p.Names, err)
+	}
+	return p
+}
+
+// programme adds a programme as the system.
+func (f *fixture) programme(code, en string) *kinbridge.Programme {
+	f.tb.Helper()
+	p := &kinbridge.Programme{Code: code, Names: kinbridge.UnitNames{EN: en, KO: en + " (ko)", ZH: en + " (zh)"}}
+	if err := f.svc.CreateProgramme(f.ctx, p); err != nil {
+		f.tb.Fatalf("create programme: %v", err)
+	}
+	return p
 }
 
 // session opens a session for u straight in the store, skipping the
