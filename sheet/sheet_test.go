@@ -461,3 +461,64 @@ func TestWriterErrors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// benchRows is a registry-like table of n rows.
+func benchRows(n int) [][]string {
+	rows := [][]string{kinbridge.ImportColumns}
+	for i := range n {
+		r := make([]string, len(kinbridge.ImportColumns))
+		r[0], r[1], r[2], r[3], r[4] = fmt.Sprintf("H%d", i/3), "3", fmt.Sprintf("%d River Road, flat %d", i, i%40), "+850 2 381 1234", "zh; ko"
+		r[6], r[7], r[8], r[9], r[10], r[11] = fmt.Sprintf("P%d", i), "resident", "王建国", "왕건국", "Wang Jianguo", "1958-04-17"
+		r[12], r[14], r[16], r[17] = "m", "head", fmt.Sprintf("passport:G%08d", i), "P1; P2"
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func writeTable(b *testing.B, buf *bytes.Buffer, format sheet.Format, rows [][]string) {
+	buf.Reset()
+	w, err := sheet.NewWriter(buf, format)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Write(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchmarkWrite(b *testing.B, format sheet.Format, n int) {
+	rows := benchRows(n)
+	var buf bytes.Buffer
+	for b.Loop() {
+		writeTable(b, &buf, format, rows)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(buf.Len())/float64(n), "bytes/row")
+}
+
+func benchmarkRead(b *testing.B, format sheet.Format, n int) {
+	var buf bytes.Buffer
+	writeTable(b, &buf, format, benchRows(n))
+	data := buf.Bytes()
+	for b.Loop() {
+		imp, err := sheet.ReadImport(bytes.NewReader(data), int64(len(data)), format, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(imp.Rows) != n {
+			b.Fatalf("%d rows", len(imp.Rows))
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// 100,000 registry rows per operation; rows/s is the figure to compare.
+func BenchmarkWriteCSV(b *testing.B)  { benchmarkWrite(b, sheet.CSV, 100000) }
+func BenchmarkWriteXLSX(b *testing.B) { benchmarkWrite(b, sheet.XLSX, 100000) }
+func BenchmarkReadCSV(b *testing.B)   { benchmarkRead(b, sheet.CSV, 100000) }
+func BenchmarkReadXLSX(b *testing.B)  { benchmarkRead(b, sheet.XLSX, 100000) }
