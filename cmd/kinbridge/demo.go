@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
 	"github.com/kinbridge/kinbridge/demo"
@@ -46,10 +47,12 @@ served as it is.`)
 	}
 	if len(units) == 0 {
 		fmt.Fprintf(env.Stderr, "generating the %s demo data set (seed %d) in %s\n", sz.Name, seed, cfg.DB)
+		start := time.Now()
 		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Progress: progressPrinter(env.Stderr)})
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(env.Stderr, "generated in %s\n", time.Since(start).Round(time.Second))
 	} else {
 		fmt.Fprintf(env.Stderr, "%s already holds data (%d units): serving it as it is\n", cfg.DB, len(units))
 	}

@@ -370,3 +370,22 @@ func TestImportExportErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintRejected(t *testing.T) {
+	var rejected []kinbridge.RowError
+	for i := range 250 {
+		rejected = append(rejected, kinbridge.RowError{Line: i + 2, Field: "sex", Message: "Choose female, male or another."})
+	}
+	var b bytes.Buffer
+	printRejected(&b, "h.csv", rejected)
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != maxPrintedRejections+1 {
+		t.Fatalf("%d lines printed", len(lines))
+	}
+	if got, want := lines[0], "h.csv: line 2, column sex: Choose female, male or another."; got != want {
+		t.Errorf("first line %q, want %q", got, want)
+	}
+	if got, want := lines[maxPrintedRejections], "h.csv: … and 150 more rejected rows"; got != want {
+		t.Errorf("last line %q, want %q", got, want)
+	}
+}
