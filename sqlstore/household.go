@@ -133,6 +133,9 @@ func (tx *Tx) CreateHousehold(ctx context.Context, h *kinbridge.Household) error
 // CreateHouseholds inserts many households in as few statements as the
 // engine allows and sets their IDs, in order, and times.
 func (tx *Tx) CreateHouseholds(ctx context.Context, hs []*kinbridge.Household) error {
+	if err := tx.bulkCache(ctx); err != nil {
+		return err
+	}
 	n := len(hs)
 	unitIDs := make([]int64, n)
 	addrs, phones, langs, notes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -155,7 +158,8 @@ func (tx *Tx) CreateHouseholds(ctx context.Context, hs []*kinbridge.Household) e
 
 // UpdateHousehold stores the household's fields. When its unit changed, its
 // persons and their search terms move to the new unit with it, in the same
-// transaction, so that they stay in the scope of the household.
+// transaction, so that they stay in the scope of the household (a
+// statement per person for the terms: a household has a handful).
 func (tx *Tx) UpdateHousehold(ctx context.Context, h *kinbridge.Household) error {
 	var oldUnit int64
 	if err := tx.queryRow(ctx, "SELECT unit_id FROM households WHERE id = ?", h.ID).Scan(&oldUnit); err != nil {
@@ -168,12 +172,31 @@ func (tx *Tx) UpdateHousehold(ctx context.Context, h *kinbridge.Household) error
 		return err
 	}
 	if h.UnitID != oldUnit {
+		// The terms first: they are found under their persons' old unit.
+		var ids []int64
+		rows, err := tx.query(ctx, "SELECT id FROM persons WHERE household_id = ? ORDER BY id", h.ID)
+		if err != nil {
+			return tx.store.mapError(err, "update household: find persons", "person")
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("update household: find persons: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return tx.store.mapError(err, "update household: find persons", "person")
+		}
+		for _, id := range ids {
+			if err := tx.moveTerms(ctx, id, h.UnitID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.exec(ctx, "UPDATE persons SET unit_id = ? WHERE household_id = ?", h.UnitID, h.ID); err != nil {
 			return tx.store.mapError(err, "update household: move persons", "person")
-		}
-		if _, err := tx.exec(ctx, `UPDATE person_terms SET unit_id = ?
-			WHERE person_id IN (SELECT id FROM persons WHERE household_id = ?)`, h.UnitID, h.ID); err != nil {
-			return tx.store.mapError(err, "update household: move search terms", "person")
 		}
 	}
 	h.Updated = tx.now

@@ -158,6 +158,9 @@ func (tx *Tx) CreatePersons(ctx context.Context, ps []*kinbridge.Person) error {
 	if err := tx.fillUnits(ctx, ps); err != nil {
 		return err
 	}
+	if err := tx.bulkCache(ctx); err != nil {
+		return err
+	}
 	n := len(ps)
 	households, units := make([]int64, n), make([]int64, n)
 	var (
@@ -165,6 +168,7 @@ func (tx *Tx) CreatePersons(ctx context.Context, ps []*kinbridge.Person) error {
 			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		nats, phones, notes, countries, cities, channels, statuses, addrs = make([]string, n), make([]string, n),
 			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		termLists = make([]string, n)
 	)
 	for i, p := range ps {
 		if p.Status == "" {
@@ -174,6 +178,7 @@ func (tx *Tx) CreatePersons(ctx context.Context, ps []*kinbridge.Person) error {
 		kinds[i], rels[i], natives[i], seconds[i], latins[i] = string(p.Kind), p.Relationship, p.Names.Native, p.Names.Second, p.Names.Latin
 		births[i], sexes[i], nats[i], phones[i], notes[i] = p.BirthDate, p.Sex, p.Nationality, p.Phone, p.Notes
 		countries[i], cities[i], channels[i], statuses[i], addrs[i] = p.Country, p.City, p.ContactChannel, string(p.Status), p.Address
+		termLists[i] = termList(p.Terms)
 	}
 	ids, err := tx.insertWithIDs(ctx, "create persons", "persons", n, []column{
 		textColumn("kind", kinds), intColumn("household_id", households), intColumn("unit_id", units),
@@ -181,7 +186,7 @@ func (tx *Tx) CreatePersons(ctx context.Context, ps []*kinbridge.Person) error {
 		textColumn("name_latin", latins), textColumn("birth_date", births), textColumn("sex", sexes),
 		textColumn("nationality", nats), textColumn("phone", phones), textColumn("notes", notes),
 		textColumn("country", countries), textColumn("city", cities), textColumn("contact_channel", channels),
-		textColumn("status", statuses), textColumn("address", addrs),
+		textColumn("status", statuses), textColumn("address", addrs), textColumn("terms", termLists),
 		constColumn("created", tx.now), constColumn("updated", tx.now),
 	})
 	if err != nil {
@@ -273,24 +278,31 @@ func (tx *Tx) insertProgrammes(ctx context.Context, ps []*kinbridge.Person) erro
 // UpdatePerson stores the person's own fields and replaces their documents,
 // programmes and terms; kind, household, unit and status stay as they are.
 func (tx *Tx) UpdatePerson(ctx context.Context, p *kinbridge.Person) error {
-	err := tx.execOne(ctx, "person", "update person", `
-		UPDATE persons SET relationship = ?, name_native = ?, name_second = ?, name_latin = ?, birth_date = ?, sex = ?,
-			nationality = ?, phone = ?, notes = ?, country = ?, city = ?, contact_channel = ?, updated = ?
-		WHERE id = ?`,
-		p.Relationship, p.Names.Native, p.Names.Second, p.Names.Latin, p.BirthDate, p.Sex,
-		p.Nationality, p.Phone, p.Notes, p.Country, p.City, p.ContactChannel, tx.now, p.ID)
+	// The old terms are found by the list the row holds, before it changes;
+	// the new ones take the unit the person has now, whatever the caller
+	// holds.
+	old, err := tx.storedTerms(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	// The terms take the unit the person has now, whatever the caller holds.
-	if err := tx.queryRow(ctx, "SELECT unit_id FROM persons WHERE id = ?", p.ID).Scan(&p.UnitID); err != nil {
-		return tx.store.mapError(err, "update person", "person")
+	err = tx.execOne(ctx, "person", "update person", `
+		UPDATE persons SET relationship = ?, name_native = ?, name_second = ?, name_latin = ?, birth_date = ?, sex = ?,
+			nationality = ?, phone = ?, notes = ?, country = ?, city = ?, contact_channel = ?, terms = ?, updated = ?
+		WHERE id = ?`,
+		p.Relationship, p.Names.Native, p.Names.Second, p.Names.Latin, p.BirthDate, p.Sex,
+		p.Nationality, p.Phone, p.Notes, p.Country, p.City, p.ContactChannel, termList(p.Terms), tx.now, p.ID)
+	if err != nil {
+		return err
 	}
-	for _, table := range []string{"person_documents", "person_programmes", "person_terms"} {
+	for _, table := range []string{"person_documents", "person_programmes"} {
 		if _, err := tx.exec(ctx, "DELETE FROM "+table+" WHERE person_id = ?", p.ID); err != nil {
 			return tx.store.mapError(err, "update person", "person")
 		}
 	}
+	if err := tx.deleteTerms(ctx, old); err != nil {
+		return err
+	}
+	p.UnitID = old.unitID
 	ps := []*kinbridge.Person{p}
 	if err := tx.insertDocuments(ctx, ps); err != nil {
 		return err
@@ -313,16 +325,14 @@ func (tx *Tx) UpdatePersonState(ctx context.Context, id int64, st kinbridge.Pers
 	if err := tx.queryRow(ctx, "SELECT unit_id FROM households WHERE id = ?", st.HouseholdID).Scan(&unitID); err != nil {
 		return tx.store.mapError(err, "update person state", "household")
 	}
+	// The terms move first: they are found under the person's old unit.
+	if err := tx.moveTerms(ctx, id, unitID); err != nil {
+		return err
+	}
 	err := tx.execOne(ctx, "person", "update person state",
 		"UPDATE persons SET status = ?, household_id = ?, address = ?, unit_id = ?, updated = ? WHERE id = ?",
 		string(st.Status), st.HouseholdID, st.Address, unitID, tx.now, id)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, "UPDATE person_terms SET unit_id = ? WHERE person_id = ? AND unit_id <> ?", unitID, id, unitID); err != nil {
-		return tx.store.mapError(err, "update person state: move search terms", "person")
-	}
-	return nil
+	return err
 }
 
 // MergePerson stores keep (as UpdatePerson), marks dup as merged into keep
@@ -334,8 +344,15 @@ func (tx *Tx) MergePerson(ctx context.Context, keep, dup *kinbridge.Person) erro
 	if err := tx.UpdatePerson(ctx, keep); err != nil {
 		return err
 	}
-	err := tx.execOne(ctx, "person", "merge person",
-		"UPDATE persons SET status = 'merged', merged_into = ?, updated = ? WHERE id = ?", keep.ID, tx.now, dup.ID)
+	terms, err := tx.storedTerms(ctx, dup.ID)
+	if err != nil {
+		return err
+	}
+	if err := tx.deleteTerms(ctx, terms); err != nil {
+		return err
+	}
+	err = tx.execOne(ctx, "person", "merge person",
+		"UPDATE persons SET status = 'merged', merged_into = ?, terms = '', updated = ? WHERE id = ?", keep.ID, tx.now, dup.ID)
 	if err != nil {
 		return err
 	}
@@ -343,7 +360,6 @@ func (tx *Tx) MergePerson(ctx context.Context, keep, dup *kinbridge.Person) erro
 		q    string
 		args []any
 	}{
-		{"DELETE FROM person_terms WHERE person_id = ?", []any{dup.ID}},
 		{`INSERT INTO relative_links (relative_id, member_id, relationship)
 			SELECT ?, member_id, relationship FROM relative_links WHERE relative_id = ? ON CONFLICT DO NOTHING`, []any{keep.ID, dup.ID}},
 		{"DELETE FROM relative_links WHERE relative_id = ?", []any{dup.ID}},

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -123,6 +124,9 @@ func (c column) value(i int) any {
 // modernc.org/sqlite is built.
 const sqliteMaxVariables = 32766
 
+// sqliteBulkCacheKiB is the writer's page cache for bulk writes, in KiB.
+var sqliteBulkCacheKiB = 1 << 20
+
 // insertRows inserts n rows of the columns into table in as few statements
 // as the engine allows. On PostgreSQL it is one INSERT … SELECT FROM
 // unnest(…) with one array parameter per column, whatever n is: the rows
@@ -172,10 +176,24 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 		}
 		return nil
 	}
+	// OR FAIL: a row that breaks a constraint stops the statement with an
+	// error, as the default ABORT does, but keeps the rows before it instead
+	// of undoing the statement — which spares SQLite the statement journal,
+	// a copy of every page the statement changes. The caller's transaction
+	// is rolled back on any error, so nothing half-written stays.
+	head = "INSERT OR FAIL INTO " + strings.TrimPrefix(head, "INSERT INTO ")
 	perRow := len(cols)
 	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", perRow), ", ") + ")"
-	var full string // the statement for a full chunk, built once
+	// The statement of a full chunk is prepared once and run for every full
+	// chunk: parsing a statement of some 30,000 parameters costs about as
+	// much as running it.
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	args := make([]any, 0, rowsPerStmt*perRow)
 	for start := 0; start < n; start += rowsPerStmt {
 		end := min(start+rowsPerStmt, n)
@@ -185,17 +203,44 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 				args = append(args, c.value(i))
 			}
 		}
-		var q string
-		if end-start == rowsPerStmt {
-			if full == "" {
-				full = head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rowsPerStmt), ", ")
+		values := func(rows int) string { return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") }
+		var err error
+		switch {
+		case end-start < rowsPerStmt:
+			_, err = tx.exec(ctx, values(end-start), args...)
+		case n-start < 2*rowsPerStmt && full == nil:
+			_, err = tx.exec(ctx, values(rowsPerStmt), args...) // the only full chunk
+		default:
+			if full == nil {
+				if full, err = tx.tx.PrepareContext(ctx, values(rowsPerStmt)); err != nil {
+					return tx.store.mapError(err, op, table)
+				}
 			}
-			q = full
-		} else {
-			q = head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", end-start), ", ")
+			_, err = full.ExecContext(ctx, tx.store.encode(args)...)
 		}
-		if _, err := tx.exec(ctx, q, args...); err != nil {
+		if err != nil {
 			return tx.store.mapError(err, op, table)
+		}
+	}
+	return nil
+}
+
+// bulkCache readies an SQLite transaction for bulk writes, and gives the
+// writer connection a page cache fit for them. SQLite's default (2 MiB) holds a sliver of the term index of a
+// large registry: each insert then reads its page back from the file and
+// spills a dirty one into the WAL, and an import spends its time in
+// system calls. The setting stays with the connection.
+func (tx *Tx) bulkCache(ctx context.Context) error {
+	if tx.postgres() {
+		return nil
+	}
+	// Foreign keys are checked at commit rather than per statement: an
+	// immediate check may abort a statement, which needs a statement journal
+	// (see insertRows); a violation still fails the transaction, at commit.
+	// defer_foreign_keys ends with the transaction.
+	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", sqliteBulkCacheKiB), "PRAGMA defer_foreign_keys = ON"} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return tx.store.mapError(err, "set cache size", "cache")
 		}
 	}
 	return nil

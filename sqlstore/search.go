@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kinbridge/kinbridge"
@@ -15,23 +17,107 @@ func (tx *Tx) insertTerms(ctx context.Context, ps []*kinbridge.Person) error {
 	for _, p := range ps {
 		n += len(p.Terms)
 	}
-	ids, units, weights, terms := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]string, 0, n)
+	type row struct {
+		term         string
+		id, unit, wt int64
+	}
+	rows := make([]row, 0, n)
 	for _, p := range ps {
 		for _, t := range p.Terms {
-			ids, units, weights, terms = append(ids, p.ID), append(units, p.UnitID), append(weights, int64(t.Weight)), append(terms, t.Term)
+			rows = append(rows, row{t.Term, p.ID, p.UnitID, int64(t.Weight)})
 		}
+	}
+	// In term order, the inserts into the term index walk it from left to
+	// right, each near the one before, instead of touching a page anywhere
+	// in it for every row.
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := strings.Compare(a.term, b.term); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	ids, units, weights, terms := make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n)
+	for i, r := range rows {
+		ids[i], units[i], weights[i], terms[i] = r.id, r.unit, r.wt, r.term
 	}
 	return tx.insertRows(ctx, "create search terms", "person_terms", n, []column{
 		intColumn("person_id", ids), textColumn("term", terms), intColumn("unit_id", units), intColumn("weight", weights),
 	})
 }
 
+// termList is how a person's terms are listed in persons.terms.
+func termList(terms []kinbridge.SearchTerm) string {
+	var b strings.Builder
+	for i, t := range terms {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(t.Term)
+	}
+	return b.String()
+}
+
+// personTerms are the term rows of one person, as persons.terms lists them.
+type personTerms struct {
+	personID, unitID int64
+	terms            []string
+}
+
+// storedTerms returns the person's terms and the unit they are stored
+// under.
+func (tx *Tx) storedTerms(ctx context.Context, personID int64) (personTerms, error) {
+	pt := personTerms{personID: personID}
+	var list string
+	if err := tx.queryRow(ctx, "SELECT unit_id, terms FROM persons WHERE id = ?", personID).Scan(&pt.unitID, &list); err != nil {
+		return pt, tx.store.mapError(err, "find search terms", "person")
+	}
+	if list != "" {
+		pt.terms = strings.Split(list, "\n")
+	}
+	return pt, nil
+}
+
+// termChunk bounds the terms one statement names, far below both engines'
+// parameter limits.
+const termChunk = 256
+
+// deleteTerms deletes the person's term rows, each found by its key.
+func (tx *Tx) deleteTerms(ctx context.Context, pt personTerms) error {
+	for start := 0; start < len(pt.terms); start += termChunk {
+		in, args := placeholders(pt.terms[start:min(start+termChunk, len(pt.terms))])
+		_, err := tx.exec(ctx, "DELETE FROM person_terms WHERE unit_id = ? AND person_id = ? AND term IN ("+in+")",
+			append([]any{pt.unitID, pt.personID}, args...)...)
+		if err != nil {
+			return tx.store.mapError(err, "delete search terms", "person")
+		}
+	}
+	return nil
+}
+
+// moveTerms moves the person's term rows to another unit, if they are not
+// there yet.
+func (tx *Tx) moveTerms(ctx context.Context, personID, unitID int64) error {
+	pt, err := tx.storedTerms(ctx, personID)
+	if err != nil || pt.unitID == unitID {
+		return err
+	}
+	for start := 0; start < len(pt.terms); start += termChunk {
+		in, args := placeholders(pt.terms[start:min(start+termChunk, len(pt.terms))])
+		_, err := tx.exec(ctx, "UPDATE person_terms SET unit_id = ? WHERE unit_id = ? AND person_id = ? AND term IN ("+in+")",
+			append([]any{unitID, pt.unitID, personID}, args...)...)
+		if err != nil {
+			return tx.store.mapError(err, "move search terms", "person")
+		}
+	}
+	return nil
+}
+
 // SearchTerms returns, for each query term, up to f.Limit stored terms of
 // persons in scope that equal it, or start with it for a prefix term, in
 // term order — so that a term equal to the query comes before the longer
-// ones it begins. Each query term is one range of the index on (term,
-// unit_id): term = ?, or term >= prefix AND term < PrefixEnd(prefix); all of
-// them go in one statement.
+// ones it begins. Each query term is one range of the key (term, unit_id,
+// person_id): term = ?, or term >= prefix AND term < PrefixEnd(prefix); all
+// of them go in one statement.
 func (tx *Tx) SearchTerms(ctx context.Context, f kinbridge.SearchFilter) ([]kinbridge.SearchHit, error) {
 	if len(f.Terms) == 0 {
 		return []kinbridge.SearchHit{}, nil

@@ -23,15 +23,13 @@
 --   is never overwritten, whatever the code above does.
 -- * person_terms.term is COLLATE "C": terms are compared bytewise, as in
 --   SQLite, so that a prefix lookup is the range term >= ? AND term < ? (the
---   bound computed by the store, never LIKE) on the index (term, unit_id),
---   which INCLUDEs weight and person_id so that a search reads the index
---   alone. The table has no foreign key on purpose: it is a derived index
---   written only by the store, in the same transaction as its person, and an
---   import writes some twenty terms per person — a foreign-key check for each
---   would cost more than the insert itself. A person's terms are found by
---   person_terms_person_id, for edits; no primary key, since the pair
---   (person_id, term) is unique by construction and a second wide index would
---   only slow imports down.
+--   bound computed by the store, never LIKE) on the key (term, unit_id,
+--   person_id), which INCLUDEs weight so that a search reads the index
+--   alone. There is no index by person: an import writes some eighteen terms
+--   per person, and each index costs every one of them; a person's terms are
+--   listed in persons.terms, and the store finds their rows by key. No
+--   foreign key, for the same reason: it is a derived index written only by
+--   the store, in the same transaction as its person.
 -- * Programme codes sort bytewise (COLLATE "C") as in SQLite.
 
 CREATE TABLE programmes (
@@ -84,6 +82,9 @@ CREATE TABLE persons (
 		CHECK (status IN ('present', 'abroad', 'departed', 'deceased', 'merged')),
 	address         TEXT NOT NULL DEFAULT '',
 	merged_into     BIGINT REFERENCES persons (id),
+	-- The person's search terms, one a line: the keys of their rows in
+	-- person_terms, which is ordered by term and has no index by person.
+	terms           TEXT NOT NULL DEFAULT '',
 	created         TIMESTAMPTZ NOT NULL,
 	updated         TIMESTAMPTZ NOT NULL,
 	CHECK (name_native <> '' OR name_second <> '' OR name_latin <> ''),
@@ -151,13 +152,12 @@ CREATE TRIGGER status_events_append_only BEFORE UPDATE OR DELETE ON status_event
 	FOR EACH ROW EXECUTE FUNCTION status_events_append_only();
 
 CREATE TABLE person_terms (
-	person_id BIGINT NOT NULL,
 	term      TEXT COLLATE "C" NOT NULL,
 	unit_id   BIGINT NOT NULL,
-	weight    INTEGER NOT NULL
+	person_id BIGINT NOT NULL,
+	weight    INTEGER NOT NULL,
+	CONSTRAINT person_terms_term PRIMARY KEY (term, unit_id, person_id) INCLUDE (weight)
 );
-CREATE INDEX person_terms_term ON person_terms (term, unit_id) INCLUDE (weight, person_id);
-CREATE INDEX person_terms_person_id ON person_terms (person_id);
 
 CREATE TABLE duplicate_flags (
 	person_id BIGINT NOT NULL REFERENCES persons (id),

@@ -16,22 +16,22 @@
 --   FROM units WHERE path >= ? AND path < ?)", rather than joining units row
 --   by row: the subquery is evaluated once into a small set (≤ a few thousand
 --   units), and every registry index that starts with unit_id, or carries it
---   (person_terms_term), is then filtered without touching units again.
+--   (person_terms), is then filtered without touching units again.
 -- * Birth dates and event dates are TEXT: a birth date may be a year alone
 --   ("1961"), and an event's date is a calendar day in the unit's time zone,
 --   not an instant.
 -- * Status events are append-only, enforced here by triggers: the history is
 --   never overwritten, whatever the code above does. The current status is
 --   derived from them by the domain and kept in persons for the filters.
--- * person_terms has no foreign key on purpose: it is a derived index written
---   only by the store, in the same transaction as its person, and an import
---   writes some twenty terms per person — a foreign-key probe for each would
---   cost more than the insert itself. It is WITHOUT ROWID, keyed by
---   (person_id, term): a person's terms are one range (rewritten on every
---   edit), and new persons append at the end of the key order. The index on
---   (term, unit_id, weight) carries person_id too (the key), so a search, an
---   exact or a prefix lookup (term >= ? AND term < ?, the bound computed by
---   the store, never LIKE), is one range scan of that index alone.
+-- * person_terms is the search index, and is one B-tree: a WITHOUT ROWID
+--   table keyed by (term, unit_id, person_id), so that an exact or a prefix
+--   lookup (term >= ? AND term < ?, the bound computed by the store, never
+--   LIKE) is one range of the table itself, with the scope's units and the
+--   weight at hand. An import writes some eighteen terms per person; a
+--   second B-tree by person (for edits) cost a third more per term, so a
+--   person's terms are listed in persons.terms instead, and the store finds
+--   their rows by key. No foreign key, for the same reason: it is a derived
+--   index written only by the store, in the same transaction as its person.
 -- * duplicate_flags keep each pair once per reason, the lower id first.
 
 CREATE TABLE programmes (
@@ -84,6 +84,9 @@ CREATE TABLE persons (
 		CHECK (status IN ('present', 'abroad', 'departed', 'deceased', 'merged')),
 	address         TEXT NOT NULL DEFAULT '',
 	merged_into     INTEGER REFERENCES persons (id),
+	-- The person's search terms, one a line: the keys of their rows in
+	-- person_terms, which is ordered by term and has no index by person.
+	terms           TEXT NOT NULL DEFAULT '',
 	created         TEXT NOT NULL,
 	updated         TEXT NOT NULL,
 	CHECK (name_native <> '' OR name_second <> '' OR name_latin <> ''),
@@ -152,13 +155,12 @@ BEGIN
 END;
 
 CREATE TABLE person_terms (
-	person_id INTEGER NOT NULL,
 	term      TEXT NOT NULL,
 	unit_id   INTEGER NOT NULL,
+	person_id INTEGER NOT NULL,
 	weight    INTEGER NOT NULL,
-	PRIMARY KEY (person_id, term)
+	PRIMARY KEY (term, unit_id, person_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX person_terms_term ON person_terms (term, unit_id, weight);
 
 CREATE TABLE duplicate_flags (
 	person_id INTEGER NOT NULL REFERENCES persons (id),
