@@ -203,7 +203,9 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 				args = append(args, c.value(i))
 			}
 		}
-		values := func(rows int) string { return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") }
+		values := func(rows int) string {
+			return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+		}
 		var err error
 		switch {
 		case end-start < rowsPerStmt:
