@@ -311,9 +311,9 @@ func validateImport(rows []ImportRow, units map[int64]*Unit, programmes map[stri
 			}
 			h.refs[pref] = p
 		}
-		p.Terms = PersonTerms(p)
 		persons[i] = p
 	}
+	fillTerms(persons)
 	// Relatives must refer to a valid resident of their household.
 	for _, h := range order {
 		for _, i := range h.rows {

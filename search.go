@@ -2,6 +2,7 @@ package kinbridge
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -50,6 +51,19 @@ var stripMarkers = sync.Pool{New: func() any {
 // accents removed, case folded, and everything but letters and digits
 // dropped (spaces, hyphens, dots, apostrophes).
 func NormalizeName(s string) string {
+	if isASCII(s) { // nothing to decompose: the common case of Latin names
+		var b strings.Builder
+		b.Grow(len(s))
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c >= 'A' && c <= 'Z':
+				b.WriteByte(c + 'a' - 'A')
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
 	t := stripMarkers.Get().(transform.Transformer)
 	out, _, err := transform.String(t, s)
 	stripMarkers.Put(t)
@@ -288,6 +302,26 @@ func PersonTerms(p *Person) []SearchTerm {
 	}
 	sort.Slice(terms, func(i, j int) bool { return terms[i].Term < terms[j].Term })
 	return terms
+}
+
+// fillTerms sets the Terms of each person (nil entries skipped), spread
+// over the processors: an import computes them for every row, and the
+// romanisations are the larger part of its validation.
+func fillTerms(ps []*Person) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	chunk := (len(ps) + workers - 1) / workers
+	for start := 0; start < len(ps); start += chunk {
+		part := ps[start:min(start+chunk, len(ps))]
+		wg.Go(func() {
+			for _, p := range part {
+				if p != nil {
+					p.Terms = PersonTerms(p)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func isASCII(s string) bool {
