@@ -370,11 +370,39 @@ var nationPersons = benchSize("KINBRIDGE_BENCH_NATION", 1_500_000)
 
 // nation is a nation-sized database, built once per engine and process.
 type nation struct {
-	store   *sqlstore.Store
-	svc     *kinbridge.Service
-	actors  []context.Context // HQ administrator, region supervisors, office officers
-	queries []string
-	ids     [][]int64 // households each actor may see (same index as actors)
+	store *sqlstore.Store
+	svc   *kinbridge.Service
+	cases []benchCase
+}
+
+// benchCase is a search and a household page, by someone who may see them.
+type benchCase struct {
+	ctx       context.Context
+	query     string
+	household int64
+}
+
+func regionOf(regions []*kinbridge.Unit, path string) *kinbridge.Unit {
+	for _, r := range regions {
+		if strings.HasPrefix(path, r.Path) {
+			return r
+		}
+	}
+	return regions[0]
+}
+
+// latinForm returns a Latin spelling of the person's name: their Latin
+// name, or a romanisation of their native one.
+func latinForm(p *kinbridge.Person) string {
+	if p.Names.Latin != "" {
+		return p.Names.Latin
+	}
+	for _, t := range kinbridge.PersonTerms(p) {
+		if strings.HasPrefix(t.Term, "n:") && t.Weight == 90 && isLatin(t.Term[2:]) {
+			return t.Term[2:]
+		}
+	}
+	return p.Names.Display()
 }
 
 var (
@@ -435,73 +463,67 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 	b.Logf("built in %v: %d households, %d persons, %d duplicate flags", time.Since(start).Round(time.Second), res.Households, res.Persons, res.DuplicateFlags)
 
 	n := &nation{store: s, svc: svc}
-	// Users: the HQ administrator, a supervisor per region, an officer per
-	// office (a sample of 40).
-	newUser := func(name string, role kinbridge.Role, u *kinbridge.Unit) context.Context {
-		user, err := svc.CreateUser(System(), kinbridge.NewUser{Username: name, Role: role, UnitID: u.ID, Password: testPassword})
+	// Each case is a person drawn at random, looked for (and their
+	// household opened) by someone whose scope holds them: in turn the HQ
+	// administrator, their region's supervisor and their office's officer.
+	users := map[string]context.Context{}
+	user := func(role kinbridge.Role, unitID int64) context.Context {
+		name := fmt.Sprintf("%s-%d", role, unitID)
+		if ctx, ok := users[name]; ok {
+			return ctx
+		}
+		u, err := svc.CreateUser(System(), kinbridge.NewUser{Username: name, Role: role, UnitID: unitID, Password: testPassword})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return As(user)
+		users[name] = As(u)
+		return users[name]
 	}
-	n.actors = append(n.actors, newUser("admin-hq", kinbridge.RoleAdministrator, hq))
-	for i, r := range regions[:10] {
-		n.actors = append(n.actors, newUser(fmt.Sprintf("sup-%d", i), kinbridge.RoleSupervisor, r))
-	}
-	for i := range 40 {
-		n.actors = append(n.actors, newUser(fmt.Sprintf("officer-%d", i), kinbridge.RoleOfficer, offices[i*len(offices)/40]))
-	}
-	// Queries: names of persons drawn from the registry, in each form.
 	rng := rand.New(rand.NewPCG(3, 3))
+	var persons []*kinbridge.Person
 	err = s.View(ctx, func(tx kinbridge.Tx) error {
-		for len(n.queries) < 300 {
+		for len(persons) < 600 {
 			p, err := tx.FindPersonByID(ctx, 1+rng.Int64N(int64(res.Persons)))
 			if err != nil {
 				return err
 			}
-			switch i := len(n.queries) % 4; {
-			case i == 0 && p.Names.Native != "":
-				n.queries = append(n.queries, p.Names.Native) // as written
-			case i == 1 && p.Names.Native != "":
-				// A Latin spelling of a name written in Hangul or Chinese.
-				terms := kinbridge.PersonTerms(p)
-				for _, t := range terms {
-					if strings.HasPrefix(t.Term, "n:") && t.Weight == 90 && isLatin(t.Term[2:]) {
-						n.queries = append(n.queries, t.Term[2:])
-						break
-					}
-				}
-			case i == 2 && p.Names.Latin != "":
-				n.queries = append(n.queries, p.Names.Latin)
-			case i == 3 && p.Phone != "":
-				n.queries = append(n.queries, strings.ReplaceAll(p.Phone, "-", " "))
-			}
-		}
-		// Households each actor may see, for the household page.
-		for _, a := range n.actors {
-			actor := kinbridge.ActorFromContext(a)
-			prefix, subtree := actor.ScopePrefix()
-			f := kinbridge.HouseholdFilter{Limit: 200, Offset: rng.IntN(100)}
-			if subtree {
-				f.PathPrefix = prefix
-			} else {
-				f.Path = prefix
-			}
-			hs, _, err := tx.FindHouseholds(ctx, f)
-			if err != nil {
-				return err
-			}
-			var ids []int64
-			for _, h := range hs {
-				ids = append(ids, h.ID)
-			}
-			n.ids = append(n.ids, ids)
+			persons = append(persons, p)
 		}
 		return nil
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
+	for i, p := range persons {
+		var actor context.Context
+		switch i % 3 {
+		case 0:
+			actor = user(kinbridge.RoleAdministrator, hq.ID)
+		case 1:
+			actor = user(kinbridge.RoleSupervisor, regionOf(regions, p.UnitPath).ID)
+		default:
+			actor = user(kinbridge.RoleOfficer, p.UnitID)
+		}
+		var q string
+		switch i % 4 {
+		case 0:
+			q = p.Names.Display() // as written: Hangul, Chinese characters or Latin
+		case 1:
+			q = latinForm(p) // a Latin spelling, also of a name in Hangul or Chinese characters
+		case 2:
+			q = p.Names.Display()
+			if f := strings.Fields(p.Names.Latin); len(f) == 2 {
+				q = f[1] + " " + f[0] // family name first
+			}
+		default:
+			q = p.Phone
+			if q == "" {
+				q = latinForm(p)
+			}
+		}
+		n.cases = append(n.cases, benchCase{ctx: actor, query: q, household: p.HouseholdID})
+	}
+	b.Logf("%d users, %d cases", len(users), len(n.cases))
 	nations[engine] = n
 	return n
 }
@@ -525,14 +547,13 @@ func BenchRegistrySearch(b *testing.B, open Opener) {
 	found := 0
 	i := 0
 	for b.Loop() {
-		ctx := n.actors[i%len(n.actors)]
-		q := n.queries[i%len(n.queries)]
+		c := n.cases[i%len(n.cases)]
 		i++
 		start := time.Now()
-		res, err := n.svc.SearchPersons(ctx, q, 50)
+		res, err := n.svc.SearchPersons(c.ctx, c.query, 50)
 		lat = append(lat, time.Since(start))
 		if err != nil {
-			b.Fatalf("search %q: %v", q, err)
+			b.Fatalf("search %q: %v", c.query, err)
 		}
 		found += len(res)
 	}
@@ -550,15 +571,13 @@ func BenchHouseholdPage(b *testing.B, open Opener) {
 	var lat []time.Duration
 	i := 0
 	for b.Loop() {
-		k := i % len(n.actors)
-		ids := n.ids[k]
-		id := ids[(i/len(n.actors))%len(ids)]
+		c := n.cases[i%len(n.cases)]
 		i++
 		start := time.Now()
-		_, err := n.svc.FindHouseholdByID(n.actors[k], id)
+		_, err := n.svc.FindHouseholdByID(c.ctx, c.household)
 		lat = append(lat, time.Since(start))
 		if err != nil {
-			b.Fatalf("household %d: %v", id, err)
+			b.Fatalf("household %d: %v", c.household, err)
 		}
 	}
 	reportLatency(b, lat)
