@@ -133,7 +133,7 @@ func (tx *Tx) CreateHousehold(ctx context.Context, h *kinbridge.Household) error
 // CreateHouseholds inserts many households in as few statements as the
 // engine allows and sets their IDs, in order, and times.
 func (tx *Tx) CreateHouseholds(ctx context.Context, hs []*kinbridge.Household) error {
-	if err := tx.bulkCache(ctx); err != nil {
+	if err := tx.bulkCache(ctx, len(hs)); err != nil {
 		return err
 	}
 	n := len(hs)

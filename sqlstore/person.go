@@ -158,7 +158,7 @@ func (tx *Tx) CreatePersons(ctx context.Context, ps []*kinbridge.Person) error {
 	if err := tx.fillUnits(ctx, ps); err != nil {
 		return err
 	}
-	if err := tx.bulkCache(ctx); err != nil {
+	if err := tx.bulkCache(ctx, len(ps)); err != nil {
 		return err
 	}
 	n := len(ps)

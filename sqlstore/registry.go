@@ -124,6 +124,10 @@ func (c column) value(i int) any {
 // modernc.org/sqlite is built.
 const sqliteMaxVariables = 32766
 
+// bulkRows is the batch from which a write is a bulk write (bulkCache):
+// below it, the defaults serve.
+const bulkRows = 100
+
 // sqliteBulkCacheKiB is the writer's page cache for bulk writes, in KiB.
 var sqliteBulkCacheKiB = 1 << 20
 
@@ -232,8 +236,8 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 // large registry: each insert then reads its page back from the file and
 // spills a dirty one into the WAL, and an import spends its time in
 // system calls. The setting stays with the connection.
-func (tx *Tx) bulkCache(ctx context.Context) error {
-	if tx.postgres() {
+func (tx *Tx) bulkCache(ctx context.Context, rows int) error {
+	if tx.postgres() || rows < bulkRows {
 		return nil
 	}
 	// Foreign keys are checked at commit rather than per statement: an

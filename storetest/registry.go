@@ -435,6 +435,25 @@ func testBulkCreate(t *testing.T, open Opener) {
 	if n := f.count(t, "SELECT COUNT(*) FROM person_terms"); n != terms {
 		t.Errorf("%d terms stored, want %d", n, terms)
 	}
+	// A bulk write that refers to a missing household fails as a whole
+	// (SQLite checks its foreign keys at commit).
+	before := f.count(t, "SELECT COUNT(*) FROM persons")
+	err = f.store.Update(ctx, func(tx kinbridge.Tx) error {
+		var bad []*kinbridge.Person
+		for i := range 300 {
+			h := hs[i%nh].ID
+			if i == 250 {
+				h = 999999
+			}
+			bad = append(bad, &kinbridge.Person{Kind: kinbridge.PersonResident, HouseholdID: h, UnitID: f.officeA1.ID,
+				Names: kinbridge.PersonNames{Latin: fmt.Sprintf("Orphan %d", i)}})
+		}
+		return tx.CreatePersons(ctx, bad)
+	})
+	wantCode(t, err, kinbridge.EINVALID)
+	if after := f.count(t, "SELECT COUNT(*) FROM persons"); after != before {
+		t.Errorf("a failed bulk write left %d persons", after-before)
+	}
 	// The scan reads every household once, in order, with its members.
 	var seen []int64
 	err = f.store.View(ctx, func(tx kinbridge.Tx) error {
