@@ -162,6 +162,16 @@ func (l *localizer) Role(r kinbridge.Role) string { return l.T("role." + string(
 // Status returns the translated name of a person's status.
 func (l *localizer) Status(s kinbridge.PersonStatus) string { return l.code("status.", string(s)) }
 
+// StatusOf names a person's current status. A relative abroad has none of
+// their own (status events are for residents): their kind is shown instead,
+// unless their record was merged into another.
+func (l *localizer) StatusOf(p *kinbridge.Person) string {
+	if p.Kind == kinbridge.PersonRelativeAbroad && p.Status != kinbridge.StatusMerged {
+		return l.PersonKind(p.Kind)
+	}
+	return l.Status(p.Status)
+}
+
 // EventKind returns the translated name of a kind of status event.
 func (l *localizer) EventKind(k kinbridge.StatusKind) string { return l.code("event.", string(k)) }
 
