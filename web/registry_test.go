@@ -12,8 +12,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/sheet"
 )
 
 // location returns the path a response redirects to, failing unless it is a
@@ -556,5 +558,42 @@ func TestImportExportAPI(t *testing.T) {
 	officer := f.user(kinbridge.RoleOfficer, f.c)
 	if resp := f.get("/export", f.session(officer)); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("officer exports: %d", resp.StatusCode)
+	}
+}
+
+// TestImportProgressAndXLSX: an import in progress shows its stage and
+// reloads itself; an XLSX workbook imports like CSV.
+func TestImportProgressAndXLSX(t *testing.T) {
+	f := newFixture(t)
+	sup := f.user(kinbridge.RoleSupervisor, f.b)
+	sess := f.session(sup)
+	j := &importJob{ID: newImportID(), UserID: sup.ID, FileName: "big.csv", Started: time.Now(), running: true, stage: "validate", done: 50000, total: 200000}
+	f.srv.imports.add(j)
+	body := readBody(t, f.get("/import/"+j.ID, sess))
+	mustContain(t, "import in progress", body, `<meta http-equiv="refresh" content="1">`, "Checking the rows: 50,000 of 200,000", `<progress max="100" value="25">`)
+	if err := f.svc.SetOwnLanguage(f.actor(sup), "ko"); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "Korean progress", readBody(t, f.get("/import/"+j.ID, sess)), "행 검사 중: 50,000 / 200,000")
+	// The page lists the caller's imports.
+	mustContain(t, "import page", readBody(t, f.get("/import", sess)), "big.csv", "/import/"+j.ID)
+
+	var buf bytes.Buffer
+	w, err := sheet.NewWriter(&buf, sheet.XLSX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]string{"household", "unit_id", "address", "name_native", "birth_date"})
+	w.Write([]string{"H1", id(f.c.ID), "1 Workbook Way", "김영수", "1960"})
+	w.Write([]string{"H1", id(f.c.ID), "1 Workbook Way", "이순자", "1962-01-30"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	loc := location(t, f.upload("/import", sess, "households.xlsx", buf.String(), nil))
+	f.srv.imports.wait()
+	mustContain(t, "XLSX import", readBody(t, f.get(loc, sess)), `id="import-done"`, "1가구, 2명을 가져왔습니다.")
+	results, err := f.svc.SearchPersons(f.actor(sup), "Kim Yongsu", 10)
+	if err != nil || len(results) != 1 || results[0].Person.Names.Native != "김영수" {
+		t.Errorf("the imported person is not found: %v %v", results, err)
 	}
 }
