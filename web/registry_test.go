@@ -238,6 +238,9 @@ func TestRegistryLanguages(t *testing.T) {
 		}
 		mustContain(t, lang+" person page", readBody(t, f.get(fmt.Sprintf("/persons/%d", p.ID), sess)), wants...)
 	}
+	if err := f.svc.SetOwnLanguage(f.actor(officer), "zh"); err != nil {
+		t.Fatal(err)
+	}
 	resp := f.post(fmt.Sprintf("/persons/%d/status", p.ID), sess, url.Values{"kind": {"moved"}, "date": {"2024-06-01"}, "to_address": {"x"}})
 	mustContain(t, "zh transition error", readBody(t, resp), "在当前状态（在境外）下不能记录此事。")
 }
