@@ -104,6 +104,14 @@ func (tx *Tx) FindAuditEntries(ctx context.Context, f kinbridge.AuditFilter) ([]
 	if f.RecordID != 0 {
 		where, args = append(where, "a.record_id = ?"), append(args, f.RecordID)
 	}
+	if len(f.Records) > 0 {
+		any := make([]string, len(f.Records))
+		for i, r := range f.Records {
+			any[i] = "(a.record_type = ? AND a.record_id = ?)"
+			args = append(args, r.Type, r.ID)
+		}
+		where = append(where, "("+strings.Join(any, " OR ")+")")
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, "a.at >= ?"), append(args, f.From)
 	}
