@@ -100,9 +100,10 @@ func checkPath(path string) error {
 
 func dialect(path string) sqlstore.Dialect {
 	return sqlstore.Dialect{
-		Name:       "sqlite",
-		EncodeTime: sqlstore.EncodeTimeText,
-		MapError:   mapError,
+		Name:              "sqlite",
+		EncodeTime:        sqlstore.EncodeTimeText,
+		MapError:          mapError,
+		PrepareStatements: true,
 		// The read pool's deferred transactions see one snapshot from their
 		// first read: WAL gives each reader a consistent view.
 		ReadTx:  sql.TxOptions{ReadOnly: true},

@@ -36,6 +36,14 @@ type Dialect struct {
 	MapError func(error) error
 	// ReadTx and WriteTx are the options of View and Update transactions.
 	ReadTx, WriteTx sql.TxOptions
+	// PrepareStatements keeps the statements of exec and queryRow prepared
+	// on each pool's connections and reuses them in every transaction (see
+	// Tx.stmt). modernc.org/sqlite parses and plans a query anew on every
+	// call unless it is prepared, which costs a small write about as much as
+	// running it; pgx already keeps the statements it runs prepared on each
+	// connection (its default QueryExecModeCacheStatement), so PostgreSQL
+	// leaves this off.
+	PrepareStatements bool
 	// LockHead is appended to the query that reads the audit head in a
 	// read-write transaction, so that appends serialise (" FOR UPDATE").
 	// Engines that serialise writers anyway leave it empty.
@@ -64,8 +72,27 @@ type Store struct {
 	write, read *sql.DB
 	dialect     Dialect
 	clock       atomic.Pointer[clockBox]
-	rebound     sync.Map // query with ? → query with $n
+	rebound     sync.Map     // query with ? → query with $n
+	prepared    sync.Map     // stmtKey → *sql.Stmt, if the dialect prepares statements
+	nPrepared   atomic.Int64 // entries in prepared
 }
+
+// stmtKey names a query prepared on one of the pools.
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// A query is kept prepared only if its text is at most maxPreparedLen bytes
+// long, and only the first maxPrepared queries of each store are. The
+// queries are few — written out in the code, or built from a handful of
+// clauses, or with IN lists padded to a power of two (placeholders) — save
+// the multi-row INSERTs of bulk writes, which are long, vary with the count
+// of rows, and are prepared per use where that pays (insertRows).
+const (
+	maxPreparedLen = 2048
+	maxPrepared    = 512
+)
 
 type clockBox struct{ kinbridge.Clock }
 
@@ -126,8 +153,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pools.
+// Close closes the prepared statements and the pools.
 func (s *Store) Close() error {
+	s.prepared.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	var errRead error
 	if s.read != s.write {
 		errRead = s.read.Close()
@@ -160,9 +191,12 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
 	}
+	tx := &Tx{tx: sqlTx, db: db, store: s, now: s.now(), writable: writable}
+	// Deferred before the rollback so that it runs after it, once the
+	// transaction has given its connection back.
+	defer func() { s.prepare(ctx, db, tx.stmts) }()
 	// Rollback after Commit is a no-op; this covers errors and panics.
 	defer sqlTx.Rollback()
-	tx := &Tx{tx: sqlTx, store: s, now: s.now(), writable: writable}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -172,12 +206,43 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	return nil
 }
 
+// prepare prepares the queries on db for the transactions to come. It runs
+// between transactions, not in one, because preparing on a pool needs a
+// free connection and the SQLite write pool has only the one the
+// transaction holds. A query that fails to prepare is left to fail again,
+// with its error, when it runs.
+func (s *Store) prepare(ctx context.Context, db *sql.DB, stmts map[string]*sql.Stmt) {
+	for q, st := range stmts {
+		if st != nil {
+			continue
+		}
+		key := stmtKey{db, q}
+		if s.nPrepared.Load() >= maxPrepared {
+			return
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		if _, loaded := s.prepared.LoadOrStore(key, st); loaded {
+			st.Close()
+		} else {
+			s.nPrepared.Add(1)
+		}
+	}
+}
+
 // Tx is one transaction; it implements kinbridge.Tx.
 type Tx struct {
 	tx       *sql.Tx
+	db       *sql.DB // the pool tx came from
 	store    *Store
 	now      time.Time
 	writable bool
+
+	// stmts holds the store's prepared statements bound to tx, and nil for
+	// the queries to prepare once tx has ended.
+	stmts map[string]*sql.Stmt
 }
 
 var _ kinbridge.Tx = (*Tx)(nil)
@@ -186,15 +251,51 @@ var _ kinbridge.Tx = (*Tx)(nil)
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+	query = tx.store.rebind(query)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, tx.store.encode(args)...)
+	}
+	return tx.tx.ExecContext(ctx, query, tx.store.encode(args)...)
 }
 
+// query runs a query of many rows. It is never prepared: a statement that
+// is reused must not run again while its rows are open, and code that
+// reads rows may call helpers that run queries.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
 }
 
+// queryRow runs a query of one row, which its Scan reads and closes at once.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+	query = tx.store.rebind(query)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, tx.store.encode(args)...)
+	}
+	return tx.tx.QueryRowContext(ctx, query, tx.store.encode(args)...)
+}
+
+// stmt returns the store's prepared statement for query bound to tx, or nil
+// when the dialect does not prepare statements, the query is not one to
+// keep prepared, or it is not prepared yet; then it is prepared after the
+// transaction.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if !tx.store.dialect.PrepareStatements || len(query) > maxPreparedLen {
+		return nil
+	}
+	if st, ok := tx.stmts[query]; ok {
+		return st
+	}
+	if tx.stmts == nil {
+		tx.stmts = make(map[string]*sql.Stmt)
+	}
+	var st *sql.Stmt
+	if prepared, ok := tx.store.prepared.Load(stmtKey{tx.db, query}); ok {
+		// database/sql prepares the statement on each connection once and
+		// keeps it there with the pool's statement: this reuses it.
+		st = tx.tx.StmtContext(ctx, prepared.(*sql.Stmt))
+	}
+	tx.stmts[query] = st
+	return st
 }
 
 // execOne runs a statement that must change exactly one row: none is
