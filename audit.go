@@ -1,12 +1,12 @@
 package kinbridge
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,7 +16,13 @@ import (
 // AuditEntry is one line of the audit log: who did what to which record,
 // when and from where. Entries form a hash chain: each holds the hash of the
 // one before, and its own hash covers every field, so an edited, deleted,
-// inserted or reordered entry breaks the chain at that point.
+// inserted or reordered entry breaks the chain at that point. The audit head
+// record names the newest entry, so that deleting the newest entries shows
+// too. VerifyAudit says what the chain proves and what it cannot.
+//
+// Entries are in time order as well as in sequence order: an entry is never
+// stamped earlier than the one before it (see Link), so a time range of the
+// log is a range of sequence numbers.
 type AuditEntry struct {
 	Seq        int64
 	At         time.Time
@@ -45,6 +51,31 @@ type AuditEvent struct {
 // passwords or tokens even by mistake.
 var secretWords = []string{"password", "token", "secret", "hash"}
 
+// AuditHead is where the audit log ends: the sequence number, hash and time
+// of its newest entry. The zero value is the head of an empty log.
+type AuditHead struct {
+	Seq  int64
+	Hash string // hex, as in AuditEntry
+	At   time.Time
+}
+
+// ErrAuditHeadMoved is what Tx.AppendAudit returns, having stored nothing,
+// when the head is no longer the entry's predecessor: another append came
+// first. The caller links the entry to the head anew and appends again.
+var ErrAuditHeadMoved = &Error{Code: ECONFLICT, Message: "Someone else changed the same records at the same time; try again.", Key: "error.retry"}
+
+// Link makes e the entry after head: it sets e's sequence number, previous
+// hash, time and hash. The time is now, or the head's time if that is
+// later: clocks step back, and on PostgreSQL a transaction that began
+// earlier may append later. So the log stays in time order.
+func (e *AuditEntry) Link(head AuditHead, now time.Time) {
+	e.Seq, e.PrevHash, e.At = head.Seq+1, head.Hash, now
+	if now.Before(head.At) {
+		e.At = head.At
+	}
+	e.Hash = hex.EncodeToString(e.ComputeHash())
+}
+
 // audit appends an entry for the event to the log inside tx, chained to the
 // current head. Every service write calls it in the write's transaction.
 func (s *Service) audit(ctx context.Context, tx Tx, a *Actor, ev AuditEvent) error {
@@ -63,17 +94,29 @@ func (s *Service) audit(ctx context.Context, tx Tx, a *Actor, ev AuditEvent) err
 		}
 		detail = string(b)
 	}
-	seq, prev, err := tx.AuditHead(ctx)
-	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	return AppendAudit(ctx, tx, &AuditEntry{ActorID: a.UserID, ActorName: a.Username, UnitID: ev.UnitID,
+		Action: ev.Action, RecordType: ev.RecordType, RecordID: ev.RecordID, Addr: a.Addr, Detail: detail})
+}
+
+// AppendAudit links e to the end of the log and stores it in tx (see Link).
+// The head that tx.AuditHead gives first may be the store's memory of its
+// last commit rather than a reading: that spares the write a round trip to
+// the database. If another append came first, tx.AppendAudit says so and
+// stores nothing; the second tx.AuditHead reads the head and locks it for
+// the rest of the transaction, so the second append cannot lose that way.
+func AppendAudit(ctx context.Context, tx Tx, e *AuditEntry) error {
+	for attempt := 1; ; attempt++ {
+		head, err := tx.AuditHead(ctx)
+		if err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		e.Link(head, tx.Now())
+		err = tx.AppendAudit(ctx, e)
+		if errors.Is(err, ErrAuditHeadMoved) && attempt == 1 {
+			continue
+		}
+		return err
 	}
-	e := &AuditEntry{
-		Seq: seq + 1, At: tx.Now(), ActorID: a.UserID, ActorName: a.Username, UnitID: ev.UnitID,
-		Action: ev.Action, RecordType: ev.RecordType, RecordID: ev.RecordID, Addr: a.Addr, Detail: detail,
-		PrevHash: hex.EncodeToString(prev),
-	}
-	e.Hash = hex.EncodeToString(e.ComputeHash())
-	return tx.AppendAudit(ctx, e)
 }
 
 func isSecretKey(k string) bool {
@@ -89,26 +132,30 @@ func isSecretKey(k string) bool {
 // ComputeHash returns the SHA-256 of the entry's fields and the previous
 // hash, each length-prefixed so that no two entries encode alike.
 func (e *AuditEntry) ComputeHash() []byte {
-	var buf bytes.Buffer
-	field := func(s string) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-		buf.Write(n[:])
-		buf.WriteString(s)
-	}
-	field(strconv.FormatInt(e.Seq, 10))
-	field(e.At.UTC().Format(time.RFC3339Nano))
-	field(strconv.FormatInt(e.ActorID, 10))
-	field(e.ActorName)
-	field(strconv.FormatInt(e.UnitID, 10))
-	field(e.Action)
-	field(e.RecordType)
-	field(strconv.FormatInt(e.RecordID, 10))
-	field(e.Addr)
-	field(e.Detail)
-	field(e.PrevHash)
-	sum := sha256.Sum256(buf.Bytes())
+	// One buffer, on the stack for most entries, and no string per field:
+	// the verifier hashes every entry of the log.
+	var stack [1024]byte
+	var num [40]byte
+	buf := stack[:0]
+	buf = appendField(buf, strconv.AppendInt(num[:0], e.Seq, 10))
+	buf = appendField(buf, e.At.UTC().AppendFormat(num[:0], time.RFC3339Nano))
+	buf = appendField(buf, strconv.AppendInt(num[:0], e.ActorID, 10))
+	buf = appendField(buf, e.ActorName)
+	buf = appendField(buf, strconv.AppendInt(num[:0], e.UnitID, 10))
+	buf = appendField(buf, e.Action)
+	buf = appendField(buf, e.RecordType)
+	buf = appendField(buf, strconv.AppendInt(num[:0], e.RecordID, 10))
+	buf = appendField(buf, e.Addr)
+	buf = appendField(buf, e.Detail)
+	buf = appendField(buf, e.PrevHash)
+	sum := sha256.Sum256(buf)
 	return sum[:]
+}
+
+// appendField appends s to buf with its length before it.
+func appendField[T string | []byte](buf []byte, s T) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+	return append(buf, s...)
 }
 
 // AuditFilter selects audit entries, newest first.
@@ -160,32 +207,51 @@ type AuditProblem struct {
 func (p *AuditProblem) String() string { return fmt.Sprintf("entry %d: %s", p.Seq, p.Reason) }
 
 // VerifyAudit walks the whole audit log and checks the chain: consecutive
-// sequence numbers, each entry's hash, each link to the previous entry, and
-// the stored head. It returns the number of entries checked and the first
-// problem, or nil when the log is intact. progress, if not nil, is called
-// every 100,000 entries.
+// sequence numbers, each entry's hash, each link to the previous entry, time
+// order, and that the head record names the last entry. It returns the
+// number of entries checked and the first problem, or nil when the log is
+// intact. progress, if not nil, is called every 100,000 entries.
+//
+// What it detects, in a log changed behind the service's back: an edited
+// entry (its hash no longer matches); a deleted entry (a gap in the
+// sequence), the newest ones included (the head names an entry the log no
+// longer has); an inserted entry, even a well-forged one with a right hash
+// (the entry after it, or the head, no longer links to it); reordered
+// entries (the links break); an entry appended past the head.
+//
+// What it cannot detect: the chain has no secret, so whoever can write to
+// the database can also recompute the hashes from the point of a change on
+// and move the head to match — rewrite, delete or add entries and leave a
+// chain that verifies. Deleting the newest entries takes no hashing at all:
+// setting the head back to the last entry kept is enough. Only a copy of
+// the head kept outside the database (a backup, a printed verification,
+// another system's log) shows such a rewrite; the log proves the absence of
+// clumsy tampering, not of a careful rewrite by someone with write access
+// to the database. Nor does it see writes that bypassed the service and so
+// never had an entry.
 func (s *Service) VerifyAudit(ctx context.Context, progress func(checked int64)) (int64, *AuditProblem, error) {
 	var n int64
 	var problem *AuditProblem
 	err := s.store.View(ctx, func(tx Tx) error {
-		var prevSeq int64
-		prevHash := ""
+		var last AuditHead // of the entries checked so far
 		err := tx.ScanAudit(ctx, func(e *AuditEntry) error {
 			n++
 			switch {
-			case e.Seq != prevSeq+1 && e.Seq > prevSeq+1:
-				problem = &AuditProblem{prevSeq + 1, fmt.Sprintf("missing: the log jumps from entry %d to %d (deleted entries)", prevSeq, e.Seq)}
-			case e.Seq != prevSeq+1:
+			case e.Seq > last.Seq+1:
+				problem = &AuditProblem{last.Seq + 1, fmt.Sprintf("missing: the log jumps from entry %d to %d (deleted entries)", last.Seq, e.Seq)}
+			case e.Seq != last.Seq+1:
 				problem = &AuditProblem{e.Seq, "out of order"}
-			case e.PrevHash != prevHash:
+			case e.PrevHash != last.Hash:
 				problem = &AuditProblem{e.Seq, "does not link to the entry before it (inserted, deleted or reordered entries)"}
 			case hex.EncodeToString(e.ComputeHash()) != e.Hash:
 				problem = &AuditProblem{e.Seq, "its content does not match its hash (edited)"}
+			case e.At.Before(last.At):
+				problem = &AuditProblem{e.Seq, "earlier than the entry before it (rewritten entries)"}
 			}
 			if problem != nil {
 				return errStopScan
 			}
-			prevSeq, prevHash = e.Seq, e.Hash
+			last = AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
 			if progress != nil && n%100000 == 0 {
 				progress(n)
 			}
@@ -196,16 +262,19 @@ func (s *Service) VerifyAudit(ctx context.Context, progress func(checked int64))
 		} else if err != nil {
 			return err
 		}
-		headSeq, headHash, err := tx.AuditHead(ctx)
+		// The view is one snapshot: the head read here is the head of the log
+		// just scanned.
+		head, err := tx.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
-		if headSeq != prevSeq || hex.EncodeToString(headHash) != prevHash {
-			if headSeq > prevSeq {
-				problem = &AuditProblem{prevSeq + 1, fmt.Sprintf("missing: the log ends at entry %d but its head says %d (deleted entries)", prevSeq, headSeq)}
-			} else {
-				problem = &AuditProblem{headSeq + 1, fmt.Sprintf("not in the chain: the head is entry %d but the log goes on to %d (inserted entries)", headSeq, prevSeq)}
-			}
+		switch {
+		case head.Seq > last.Seq:
+			problem = &AuditProblem{last.Seq + 1, fmt.Sprintf("missing: the log ends at entry %d but its head says %d (deleted entries)", last.Seq, head.Seq)}
+		case head.Seq < last.Seq:
+			problem = &AuditProblem{head.Seq + 1, fmt.Sprintf("not in the chain: the head is entry %d but the log goes on to %d (inserted entries)", head.Seq, last.Seq)}
+		case head.Hash != last.Hash || !head.At.Equal(last.At):
+			problem = &AuditProblem{last.Seq, "not the entry the head names (replaced entry)"}
 		}
 		return nil
 	})

@@ -52,12 +52,18 @@ type Tx interface {
 	FindAPITokens(ctx context.Context, userID int64) ([]*APIToken, error)
 	RevokeAPIToken(ctx context.Context, id int64, at time.Time) error
 
-	// AuditHead returns the sequence number and hash of the newest audit
-	// entry (0 and nil when there is none), as kept in the audit head record.
-	// In a read-write transaction it locks the head until the transaction
-	// ends, so that appends are serialised.
-	AuditHead(ctx context.Context) (seq int64, hash []byte, err error)
-	// AppendAudit stores the entry and makes it the head.
+	// AuditHead returns the head of the audit log as the audit head record
+	// keeps it. In a read-write transaction it may instead return, without
+	// reading, the head as the store last committed it: a guess, which
+	// AppendAudit checks. Once AppendAudit has said the head moved, AuditHead
+	// reads the head and locks it until the transaction ends.
+	AuditHead(ctx context.Context) (AuditHead, error)
+	// AppendAudit stores the entry and makes it the head, if the head is
+	// still the entry's predecessor (e.Seq-1 and e.PrevHash); otherwise it
+	// stores nothing and returns ErrAuditHeadMoved. It checks and moves the
+	// head and stores the entry in one round trip to the database; moving
+	// the head locks it until the transaction ends, so that appends are
+	// serialised.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 	// ScanAudit calls fn for every entry in sequence order.

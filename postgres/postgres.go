@@ -67,8 +67,9 @@ func dialect(url string) sqlstore.Dialect {
 		ReadTx: sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		// Writers serialise where they must by locks (the audit head, the
 		// unit tree), so READ COMMITTED never fails a write for having raced.
-		WriteTx:  sql.TxOptions{Isolation: sql.LevelReadCommitted},
-		LockHead: " FOR UPDATE",
+		WriteTx:           sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		LockHead:          " FOR UPDATE",
+		DataModifyingWith: true,
 		// SHARE ROW EXCLUSIVE conflicts with itself and with writes to units,
 		// not with reads nor with the key-share locks that foreign keys to
 		// units take: tree changes take turns, everything else goes on.

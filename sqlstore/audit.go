@@ -3,10 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
 )
@@ -24,52 +24,139 @@ func scanAuditEntry(row interface{ Scan(...any) error }) (*kinbridge.AuditEntry,
 	return &e, nil
 }
 
-// AuditHead returns the sequence number and hash of the newest entry as the
-// head record keeps them. In a read-write transaction the head row is locked
-// (on engines that need it) until the transaction ends, so that two appends
-// cannot both build on the same head; in a read-only one nothing is locked.
-func (tx *Tx) AuditHead(ctx context.Context) (seq int64, hash []byte, err error) {
-	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
+// AuditHead returns the head of the audit log. In a read-write transaction
+// it answers, without a query, with the head this transaction has appended
+// or locked, or else with the head as the store last committed it — a guess
+// that AppendAudit checks. Once an append has found the guess stale, it
+// reads the head record and locks it (on engines that need the lock) until
+// the transaction ends, so that two appends cannot both build on one head.
+// In a read-only transaction it reads the head of the transaction's
+// snapshot and locks nothing.
+func (tx *Tx) AuditHead(ctx context.Context) (kinbridge.AuditHead, error) {
+	if tx.writable {
+		if tx.head != nil {
+			return *tx.head, nil
+		}
+		if h := tx.store.head.Load(); h != nil && !tx.headMoved {
+			return *h, nil
+		}
+	}
+	q := "SELECT seq, hash, at FROM audit_head WHERE id = 1"
 	if tx.writable {
 		q += tx.store.dialect.LockHead
 	}
-	var hexHash string
-	if err := tx.queryRow(ctx, q).Scan(&seq, &hexHash); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil, nil // the migration inserts the head; without it the log is empty
-		}
-		return 0, nil, tx.store.mapError(err, "audit head", "audit head")
+	var h kinbridge.AuditHead
+	err := tx.queryRow(ctx, q).Scan(&h.Seq, &h.Hash, scanTime{&h.At})
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, nil // the migration inserts the head; without it the log is empty
+	} else if err != nil {
+		return h, tx.store.mapError(err, "audit head", "audit head")
 	}
-	if hexHash == "" {
-		return seq, nil, nil
+	if tx.writable {
+		// Read under the lock, it is the committed head: the store's best
+		// guess from now on, even if it is older than what the store had
+		// (a database restored from a backup).
+		tx.head = &h
+		tx.store.head.Store(&h)
 	}
-	if hash, err = hex.DecodeString(hexHash); err != nil {
-		return 0, nil, fmt.Errorf("audit head: %w", err)
-	}
-	return seq, hash, nil
+	return h, nil
 }
 
-// AppendAudit stores the entry and makes it the head. The head moves only
-// from the entry's predecessor: an append that raced past the head lock
-// fails with ECONFLICT instead of forking the chain.
+// AppendAudit stores the entry and makes it the head, if the head is still
+// the entry's predecessor; if not, it stores nothing and returns
+// kinbridge.ErrAuditHeadMoved. One conditional UPDATE checks the head and
+// moves it, and so locks it: on PostgreSQL its row lock is held to the end
+// of the transaction, and on SQLite the one writer holds the database
+// anyway. No other append can then build on the same head; one that raced
+// and lost finds the head moved, and stores nothing.
 func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
-	_, err := tx.exec(ctx, `
-		INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
+	var res sql.Result
+	var err error
+	if tx.store.dialect.DataModifyingWith {
+		// One statement, one round trip: the entry is inserted from the
+		// row the UPDATE returns, so it is stored only if the head moved.
+		res, err = tx.exec(ctx, `
+			WITH head AS (
+				UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?
+				RETURNING seq
+			)
+			INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
+			SELECT seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM head`,
+			e.Seq, e.Hash, e.At, e.Seq-1, e.PrevHash,
+			e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
+	} else {
+		res, err = tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?",
+			e.Seq, e.Hash, e.At, e.Seq-1, e.PrevHash)
+	}
 	if err != nil {
 		return tx.store.mapError(err, "append audit entry", "audit entry")
 	}
-	res, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?", e.Seq, e.Hash, e.Seq-1)
-	if err != nil {
-		return tx.store.mapError(err, "move audit head", "audit head")
-	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("move audit head: %w", err)
+		return fmt.Errorf("append audit entry: %w", err)
 	} else if n != 1 {
-		return kinbridge.Errorf(kinbridge.ECONFLICT, "The audit log moved on during the change; try again.")
+		tx.headMoved = true
+		return kinbridge.ErrAuditHeadMoved
 	}
+	if !tx.store.dialect.DataModifyingWith {
+		_, err := tx.exec(ctx, `
+			INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
+		if err != nil {
+			return tx.store.mapError(err, "append audit entry", "audit entry")
+		}
+	}
+	tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
 	return nil
+}
+
+// noteAuditHead remembers h, committed, as the audit head for the next
+// append's guess, unless the store knows a later one already: transactions
+// that committed one after the other may get here in the other order.
+func (s *Store) noteAuditHead(h *kinbridge.AuditHead) {
+	for {
+		cur := s.head.Load()
+		if cur != nil && cur.Seq >= h.Seq {
+			return
+		}
+		if s.head.CompareAndSwap(cur, h) {
+			return
+		}
+	}
+}
+
+// auditSeqAt returns where the entries at or after t begin: a sequence
+// number such that every entry before it is earlier than t and every entry
+// from it on is not. The log is in time order (kinbridge.AuditEntry.Link),
+// so a binary search over seq by the primary key finds it, in some two dozen
+// lookups for ten million entries, and no index on the time has to be kept
+// up by every write. In a log whose times were rewritten out of order (which
+// VerifyAudit reports) the bound may be off.
+func (tx *Tx) auditSeqAt(ctx context.Context, t time.Time) (int64, error) {
+	// Two subqueries, not MIN and MAX in one: SQLite answers a lone MIN or
+	// MAX from the end of the index, both together by a scan.
+	var lo, hi int64
+	err := tx.queryRow(ctx, `SELECT COALESCE((SELECT MIN(seq) FROM audit_log), 1),
+		COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1`).Scan(&lo, &hi)
+	if err != nil {
+		return 0, tx.store.mapError(err, "find audit entries", "audit entry")
+	}
+	for lo < hi {
+		// The first entry from mid on, stepping over any gap.
+		mid := lo + (hi-lo)/2
+		var seq int64
+		var at time.Time
+		err := tx.queryRow(ctx, "SELECT seq, at FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT 1", mid).Scan(&seq, scanTime{&at})
+		if err != nil {
+			return 0, tx.store.mapError(err, "find audit entries", "audit entry")
+		}
+		if at.Before(t) {
+			lo = seq + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 // FindAuditEntries returns the entries f selects, newest first. The unit
@@ -112,11 +199,19 @@ func (tx *Tx) FindAuditEntries(ctx context.Context, f kinbridge.AuditFilter) ([]
 		}
 		where = append(where, "("+strings.Join(any, " OR ")+")")
 	}
-	if !f.From.IsZero() {
-		where, args = append(where, "a.at >= ?"), append(args, f.From)
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "a.at < ?"), append(args, f.To)
+	// A time range is a range of seq (see auditSeqAt).
+	for _, b := range []struct {
+		t    time.Time
+		cond string
+	}{{f.From, "a.seq >= ?"}, {f.To, "a.seq < ?"}} {
+		if b.t.IsZero() {
+			continue
+		}
+		seq, err := tx.auditSeqAt(ctx, b.t)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, b.cond), append(args, seq)
 	}
 	if f.BeforeSeq != 0 {
 		where, args = append(where, "a.seq < ?"), append(args, f.BeforeSeq)

@@ -48,6 +48,11 @@ type Dialect struct {
 	// read-write transaction, so that appends serialise (" FOR UPDATE").
 	// Engines that serialise writers anyway leave it empty.
 	LockHead string
+	// DataModifyingWith says the engine runs an UPDATE inside WITH
+	// (PostgreSQL): the audit append then moves the head and stores the
+	// entry in one statement, one round trip. SQLite has no such WITH, and
+	// no round trips to save.
+	DataModifyingWith bool
 	// LockTree, if set, runs before a unit is created or moved, to
 	// serialise changes to the shape of the unit tree: each reads paths and
 	// writes paths derived from them, which is only right if no other change
@@ -75,6 +80,9 @@ type Store struct {
 	rebound     sync.Map     // query with ? → query with $n
 	prepared    sync.Map     // stmtKey → *sql.Stmt, if the dialect prepares statements
 	nPrepared   atomic.Int64 // entries in prepared
+	// head is the audit head as this store last committed it, or read it
+	// under the lock: an append's first guess (Tx.AuditHead).
+	head atomic.Pointer[kinbridge.AuditHead]
 }
 
 // stmtKey names a query prepared on one of the pools.
@@ -203,6 +211,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
+	if tx.head != nil {
+		s.noteAuditHead(tx.head)
+	}
 	return nil
 }
 
@@ -243,6 +254,10 @@ type Tx struct {
 	// stmts holds the store's prepared statements bound to tx, and nil for
 	// the queries to prepare once tx has ended.
 	stmts map[string]*sql.Stmt
+	// head is the audit head this transaction appended or locked.
+	head *kinbridge.AuditHead
+	// headMoved is set once an append found the head it was given stale.
+	headMoved bool
 }
 
 var _ kinbridge.Tx = (*Tx)(nil)

@@ -165,14 +165,72 @@ func testAuditRollback(t *testing.T, open Opener) {
 
 // appendEntry appends an entry the way the service does.
 func appendEntry(ctx context.Context, tx kinbridge.Tx, action string, unitID int64) error {
-	seq, prev, err := tx.AuditHead(ctx)
-	if err != nil {
-		return err
+	return kinbridge.AppendAudit(ctx, tx, &kinbridge.AuditEntry{ActorName: "system:bench", UnitID: unitID, Action: action,
+		RecordType: "unit", RecordID: unitID, Addr: "local", Detail: `{"k":"v"}`})
+}
+
+// testAuditStaleHead moves the head behind the store's back, as another
+// process writing to the same database does, and checks that the next write
+// finds out that the head it remembered is stale, builds on the real one
+// and keeps the chain whole.
+func testAuditStaleHead(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	n := f.head(t)
+	prev := f.entry(t, n)
+	other := &kinbridge.AuditEntry{ActorName: "system:other", Action: "unit.update", Detail: "{}"}
+	other.Link(kinbridge.AuditHead{Seq: prev.Seq, Hash: prev.Hash, At: prev.At}, f.clock.Now())
+	f.insertEntry(t, other)
+	f.exec(t, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1", other.Seq, other.Hash, f.encodeTime(other.At))
+
+	f.clock.Add(time.Second)
+	f.mustCreateUnit(t, System(), f.hq.ID, "After the other writer")
+	if got := f.entry(t, n+2); got.Action != "unit.create" || got.PrevHash != other.Hash {
+		t.Errorf("entry %d: %s after %s, want unit.create after the other writer's entry", n+2, got.Action, got.PrevHash)
 	}
-	e := &kinbridge.AuditEntry{Seq: seq + 1, At: tx.Now(), ActorName: "system:bench", UnitID: unitID, Action: action,
-		RecordType: "unit", RecordID: unitID, Addr: "local", Detail: `{"k":"v"}`, PrevHash: hex.EncodeToString(prev)}
-	e.Hash = hex.EncodeToString(e.ComputeHash())
-	return tx.AppendAudit(ctx, e)
+	got, problem, err := f.svc.VerifyAudit(ctx, nil)
+	mustNoErr(t, err, "verify")
+	if problem != nil || got != n+2 || f.head(t) != n+2 {
+		t.Errorf("%d entries, head %d, problem %v; want %d, %d and none", got, f.head(t), problem, n+2, n+2)
+	}
+}
+
+// testAuditTimeOrder checks that entries stay in time order when the clock
+// steps back, and that time ranges, which rely on it, select right.
+func testAuditTimeOrder(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	f.clock.Add(time.Minute) // later than the fixture's entries
+	f.mustCreateUnit(t, System(), f.hq.ID, "Made a minute on")
+	n := f.head(t)
+	before := f.entry(t, n)
+	f.clock.Add(-time.Hour)
+	f.mustCreateUnit(t, System(), f.hq.ID, "Made after the clock stepped back")
+	if e := f.entry(t, n+1); !e.At.Equal(before.At) {
+		t.Errorf("entry after the clock stepped back at %v, want %v (the entry before's)", e.At, before.At)
+	}
+	f.clock.Add(2 * time.Hour)
+	f.mustCreateUnit(t, System(), f.hq.ID, "Made later")
+	later := f.clock.Now()
+	seqs := func(filter kinbridge.AuditFilter) []int64 {
+		t.Helper()
+		filter.Limit = 1000
+		entries, err := f.svc.FindAuditEntries(System(), filter)
+		mustNoErr(t, err, "find audit entries")
+		s := []int64{}
+		for _, e := range entries {
+			s = append(s, e.Seq)
+		}
+		return s
+	}
+	diff(t, "from the entry before", []int64{n + 2, n + 1, n}, seqs(kinbridge.AuditFilter{From: before.At}))
+	diff(t, "before the latest", []int64{n + 1, n}, seqs(kinbridge.AuditFilter{From: before.At, To: later}))
+	diff(t, "after all", []int64{}, seqs(kinbridge.AuditFilter{From: later.Add(time.Microsecond)}))
+	diff(t, "before all", []int64{}, seqs(kinbridge.AuditFilter{To: t0}))
+	_, problem, err := f.svc.VerifyAudit(context.Background(), nil)
+	mustNoErr(t, err, "verify")
+	if problem != nil {
+		t.Errorf("problem %v", problem)
+	}
 }
 
 func testAuditFilters(t *testing.T, open Opener) {
@@ -288,6 +346,21 @@ func testAuditTamper(t *testing.T, open Opener) {
 		{"delete the newest entry", func(t *testing.T, f *fixture, n int64) {
 			f.exec(t, "DELETE FROM audit_log WHERE seq = ?", n)
 		}, func(n int64) int64 { return n }, "missing"},
+		{"delete the newest entries", func(t *testing.T, f *fixture, n int64) {
+			f.exec(t, "DELETE FROM audit_log WHERE seq > ?", n-3)
+		}, func(n int64) int64 { return n - 2 }, "missing"},
+		{"delete every entry", func(t *testing.T, f *fixture, n int64) {
+			f.exec(t, "DELETE FROM audit_log")
+		}, func(int64) int64 { return 1 }, "missing"},
+		{"replace the newest entry", func(t *testing.T, f *fixture, n int64) {
+			// A well-forged entry in its place: it links to the entry before
+			// and its hash is right; only the head still names the original.
+			prev := f.entry(t, n-1)
+			forged := &kinbridge.AuditEntry{ActorName: "mallory", Action: "user.create", Detail: "{}"}
+			forged.Link(kinbridge.AuditHead{Seq: prev.Seq, Hash: prev.Hash, At: prev.At}, prev.At)
+			f.exec(t, "DELETE FROM audit_log WHERE seq = ?", n)
+			f.insertEntry(t, forged)
+		}, func(n int64) int64 { return n }, "replaced"},
 		{"insert an entry", func(t *testing.T, f *fixture, n int64) {
 			// A well-forged entry: it links to entry 2 and its hash is right.
 			// Room is made for it by renumbering the entries after it.
@@ -311,6 +384,11 @@ func testAuditTamper(t *testing.T, open Opener) {
 			f.exec(t, "UPDATE audit_log SET seq = 3 WHERE seq = 4")
 			f.exec(t, "UPDATE audit_log SET seq = 4 WHERE seq = -1")
 		}, func(int64) int64 { return 3 }, "does not link"},
+		{"backdate an entry and rehash the rest", func(t *testing.T, f *fixture, n int64) {
+			// A rewrite with every hash and the head recomputed: only the
+			// time order, which time ranges of the log rely on, gives it away.
+			f.rewriteFrom(t, 4, n, func(e *kinbridge.AuditEntry) { e.At = e.At.Add(-time.Hour) })
+		}, func(int64) int64 { return 4 }, "earlier"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, open)
@@ -348,16 +426,39 @@ func (f *fixture) entry(t *testing.T, seq int64) *kinbridge.AuditEntry {
 	return entries[0]
 }
 
+// rewriteFrom edits entry from with raw SQL, as someone who knows how the
+// chain is made would: edit changes it, and the hashes of it and of every
+// entry after it up to the newest, n, are recomputed, and the head moved.
+func (f *fixture) rewriteFrom(t *testing.T, from, n int64, edit func(e *kinbridge.AuditEntry)) {
+	t.Helper()
+	prev := f.entry(t, from-1)
+	for seq := from; seq <= n; seq++ {
+		e := f.entry(t, seq)
+		if seq == from {
+			edit(e)
+		}
+		e.PrevHash = prev.Hash
+		e.Hash = hex.EncodeToString(e.ComputeHash())
+		f.exec(t, "UPDATE audit_log SET at = ?, prev_hash = ?, hash = ? WHERE seq = ?", f.encodeTime(e.At), e.PrevHash, e.Hash, seq)
+		prev = e
+	}
+	f.exec(t, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1", prev.Seq, prev.Hash, f.encodeTime(prev.At))
+}
+
+// encodeTime is the time as raw SQL must give it to the store's engine.
+func (f *fixture) encodeTime(at time.Time) any {
+	if f.store.Engine() == "sqlite" {
+		return sqlstore.EncodeTimeText(at)
+	}
+	return at
+}
+
 // insertEntry writes an entry with raw SQL, leaving the head alone.
 func (f *fixture) insertEntry(t *testing.T, e *kinbridge.AuditEntry) {
 	t.Helper()
-	var at any = e.At
-	if f.store.Engine() == "sqlite" {
-		at = sqlstore.EncodeTimeText(e.At)
-	}
 	f.exec(t, `INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, at, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
+		e.Seq, f.encodeTime(e.At), e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
 }
 
 // testConcurrency runs writers at once — units created and moved, users

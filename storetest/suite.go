@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"APITokens", testAPITokens},
 		{"AuditEveryWrite", testAuditEveryWrite},
 		{"AuditRollback", testAuditRollback},
+		{"AuditStaleHead", testAuditStaleHead},
+		{"AuditTimeOrder", testAuditTimeOrder},
 		{"AuditFilters", testAuditFilters},
 		{"AuditTamper", testAuditTamper},
 		{"Concurrency", testConcurrency},
@@ -115,8 +117,8 @@ func (f *fixture) head(t *testing.T) int64 {
 	t.Helper()
 	var seq int64
 	err := f.store.View(context.Background(), func(tx kinbridge.Tx) error {
-		var err error
-		seq, _, err = tx.AuditHead(context.Background())
+		head, err := tx.AuditHead(context.Background())
+		seq = head.Seq
 		return err
 	})
 	if err != nil {

@@ -69,7 +69,17 @@ CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
 -- The audit log has no foreign keys on purpose: it outlives the records it
 -- names. seq is given by the service (head + 1), never by the database, since
 -- it is part of each entry's hash. detail is the exact JSON text that was
--- hashed.
+-- hashed. at never goes back as seq goes on: the service stamps no entry
+-- earlier than the one before it.
+--
+-- Each index costs every audited write one more page in the WAL, written
+-- and synced at commit, so there are two, for what readers ask: the entries
+-- of a unit — the scope of every supervisor's view — and of an actor among
+-- them (unit_id, actor_id); the entries of a record, "who saw this person"
+-- (record_type, record_id). A time range needs none: since at follows seq,
+-- it is a range of seq, which a binary search on the primary key finds. An
+-- actor's entries across the whole tree are read newest first, as those of
+-- an actor name are.
 CREATE TABLE audit_log (
 	seq         INTEGER PRIMARY KEY,
 	at          TEXT NOT NULL,
@@ -84,18 +94,21 @@ CREATE TABLE audit_log (
 	prev_hash   TEXT NOT NULL,
 	hash        TEXT NOT NULL
 ) STRICT;
-CREATE INDEX audit_log_unit_id ON audit_log (unit_id);
-CREATE INDEX audit_log_actor_id ON audit_log (actor_id);
+CREATE INDEX audit_log_unit_actor ON audit_log (unit_id, actor_id);
 CREATE INDEX audit_log_record ON audit_log (record_type, record_id);
-CREATE INDEX audit_log_at ON audit_log (at);
 
 -- The head names the newest entry. Without it, deleting the newest entries
 -- (or appending forged ones) would leave a chain that still verifies; with
--- it, the verifier sees that the log and its head disagree. The row exists
--- from the start, so that a writer always has a row to lock.
+-- it, the verifier sees that the log and its head disagree. An append moves
+-- the head only from the entry's predecessor (its seq and hash): that is how
+-- a writer that built on a stale head finds out. at is the newest entry's
+-- time (NULL while the log is empty), for the next append to stamp no
+-- earlier. The row exists from the start, so that there is always a head to
+-- move.
 CREATE TABLE audit_head (
 	id   INTEGER PRIMARY KEY CHECK (id = 1),
 	seq  INTEGER NOT NULL,
-	hash TEXT NOT NULL
+	hash TEXT NOT NULL,
+	at   TEXT
 ) STRICT;
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
