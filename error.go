@@ -44,7 +44,7 @@ func FieldError(field, key, message string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Key: key, Message: fmt.Sprintf(message, args...), Args: args}
 }
 
-// ErrNotFound is returned for a record that does not exist or that the caller
+// notFound is the error for a record that does not exist or that the caller
 // may not see: the two are indistinguishable on purpose.
 func notFound(what string) *Error {
 	return &Error{Code: ENOTFOUND, Message: what + " not found", Key: "error.not_found"}

@@ -2,7 +2,7 @@ package kinbridge
 
 import "time"
 
-// Config holds the settings of the services.
+// ServiceConfig holds the settings of the services.
 type ServiceConfig struct {
 	SessionIdle time.Duration // a session unused this long ends
 	SessionMax  time.Duration // a session ends this long after sign-in, used or not
