@@ -67,7 +67,9 @@ func dialect(url string) sqlstore.Dialect {
 		ReadTx: sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		// Writers serialise where they must by locks (the audit head, the
 		// unit tree), so READ COMMITTED never fails a write for having raced.
-		WriteTx:           sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		BeginWrite: "BEGIN ISOLATION LEVEL READ COMMITTED",
+		// The audit append travels with the COMMIT: one round trip for both.
+		Commit:            commit,
 		LockHead:          " FOR UPDATE",
 		DataModifyingWith: true,
 		// SHARE ROW EXCLUSIVE conflicts with itself and with writes to units,
@@ -81,6 +83,39 @@ func dialect(url string) sqlstore.Dialect {
 			return backup(ctx, url, path)
 		},
 	}
+}
+
+// commit runs stmts and then COMMIT in one round trip: a pipeline of the
+// extended protocol with one Sync at its end, so that once a statement
+// fails the server skips the rest, COMMIT included, and the transaction
+// stays open, failed. pgx prepares and caches the statements as it does
+// database/sql's (QueryExecModeCacheStatement), but this goes round
+// database/sql, which offers no pipeline.
+func commit(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Statement) error {
+	return conn.Raw(func(driverConn any) error {
+		c := driverConn.(*stdlib.Conn).Conn()
+		var b pgx.Batch
+		for _, st := range stmts {
+			b.Queue(st.Query, st.Args...)
+		}
+		b.Queue("COMMIT")
+		br := c.SendBatch(ctx, &b)
+		var tag pgconn.CommandTag
+		var err error
+		for range b.Len() {
+			if tag, err = br.Exec(); err != nil {
+				break
+			}
+		}
+		if errClose := br.Close(); err == nil {
+			err = errClose
+		}
+		if err == nil && tag.String() == "ROLLBACK" {
+			// The transaction had failed before: COMMIT rolled it back.
+			err = pgx.ErrTxCommitRollback
+		}
+		return err
+	})
 }
 
 // SQLSTATE codes mapped to domain errors; see the PostgreSQL manual,
@@ -106,7 +141,14 @@ func mapError(err error) error {
 		return &kinbridge.Error{Code: kinbridge.ECONFLICT, Message: "A record with the same key exists already.", Key: "error.conflict"}
 	case codeForeignKeyViolation:
 		return &kinbridge.Error{Code: kinbridge.EINVALID, Message: "The record refers to a record that does not exist.", Key: "error.invalid_reference"}
-	case codeCheckViolation, codeNotNullViolation:
+	case codeNotNullViolation:
+		if e.TableName == "audit_log" && e.ColumnName == "seq" {
+			// The append sent with the COMMIT found the head moved
+			// (sqlstore's Tx.appendStatement): its seq is NULL.
+			return kinbridge.ErrAuditHeadMoved
+		}
+		return &kinbridge.Error{Code: kinbridge.EINVALID, Message: "A value is not allowed here.", Key: "error.invalid"}
+	case codeCheckViolation:
 		return &kinbridge.Error{Code: kinbridge.EINVALID, Message: "A value is not allowed here.", Key: "error.invalid"}
 	case codeSerializationFailure, codeDeadlockDetected:
 		return &kinbridge.Error{Code: kinbridge.ECONFLICT, Message: "Someone else changed the same records at the same time; try again.", Key: "error.retry"}

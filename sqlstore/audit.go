@@ -56,7 +56,7 @@ func (tx *Tx) AuditHead(ctx context.Context) (kinbridge.AuditHead, error) {
 		// Read under the lock, it is the committed head: the store's best
 		// guess from now on, even if it is older than what the store had
 		// (a database restored from a backup).
-		tx.head = &h
+		tx.head, tx.headLocked = &h, true
 		tx.store.head.Store(&h)
 	}
 	return h, nil
@@ -69,21 +69,43 @@ func (tx *Tx) AuditHead(ctx context.Context) (kinbridge.AuditHead, error) {
 // of the transaction, and on SQLite the one writer holds the database
 // anyway. No other append can then build on the same head; one that raced
 // and lost finds the head moved, and stores nothing.
+//
+// On an engine whose transactions end by Dialect.Commit (PostgreSQL), an
+// entry linked to the head that AuditHead gives costs no round trip of its
+// own: it waits in the transaction and goes to the database with the
+// COMMIT, or before the next statement if one comes first, so that the
+// transaction sees its own entry as it would have. Nothing commits without
+// it: the statement that appends it with the COMMIT fails if the head has
+// moved, and then the COMMIT does not run; the transaction is rolled back
+// to before the append, and the entry linked anew to the head, read under
+// the lock, and appended. There a stale guess of the head is found and
+// mended at the commit, rather than by the caller's retry. An entry linked
+// to any other head is appended at once, as on other engines.
 func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
+	if err := tx.flushAudit(ctx); err != nil {
+		return err
+	}
+	if tx.conn != nil {
+		h := tx.head
+		if h == nil && !tx.headMoved {
+			h = tx.store.head.Load()
+		}
+		if h != nil && e.Seq == h.Seq+1 && e.PrevHash == h.Hash {
+			tx.pending = e
+			tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+			return nil
+		}
+	}
+	return tx.appendNow(ctx, e)
+}
+
+// appendNow appends the entry at once; see AppendAudit.
+func (tx *Tx) appendNow(ctx context.Context, e *kinbridge.AuditEntry) error {
 	var res sql.Result
 	var err error
 	if tx.store.dialect.DataModifyingWith {
-		// One statement, one round trip: the entry is inserted from the
-		// row the UPDATE returns, so it is stored only if the head moved.
-		res, err = tx.exec(ctx, `
-			WITH head AS (
-				UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?
-				RETURNING seq
-			)
-			INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
-			SELECT seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM head`,
-			e.Seq, e.Hash, e.At, e.Seq-1, e.PrevHash,
-			e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash)
+		st := tx.appendStatement(e, false)
+		res, err = tx.tx.ExecContext(ctx, st.Query, st.Args...)
 	} else {
 		res, err = tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?",
 			e.Seq, e.Hash, e.At, e.Seq-1, e.PrevHash)
@@ -106,8 +128,67 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
 			return tx.store.mapError(err, "append audit entry", "audit entry")
 		}
 	}
-	tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+	tx.head, tx.headLocked = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}, true
 	return nil
+}
+
+// appendStatement is the one statement that appends e on an engine with
+// DataModifyingWith: the entry is inserted from the row the UPDATE of the
+// head returns, so it is stored only if the head moved. If the head has
+// moved on already, the UPDATE returns no row, and the statement either
+// inserts nothing or, if fail is set, fails: the entry's seq is then NULL,
+// which the primary key refuses (the engine's MapError makes that
+// kinbridge.ErrAuditHeadMoved). A statement sent with the COMMIT must fail,
+// for the COMMIT not to run.
+func (tx *Tx) appendStatement(e *kinbridge.AuditEntry, fail bool) Statement {
+	q := `
+		WITH head AS (
+			UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?
+			RETURNING seq
+		)
+		INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
+		SELECT seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM head`
+	if fail {
+		q = `
+		WITH head AS (
+			UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1 AND seq = ? AND hash = ?
+			RETURNING seq
+		)
+		INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, record_type, record_id, addr, detail, prev_hash, hash)
+		VALUES ((SELECT seq FROM head), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	}
+	return Statement{Query: tx.store.rebind(q), Args: tx.store.encode([]any{
+		e.Seq, e.Hash, e.At, e.Seq - 1, e.PrevHash,
+		e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash})}
+}
+
+// flushAudit appends the pending entry, if there is one, at once: a
+// statement is to run after it.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	e := tx.pending
+	if e == nil {
+		return nil
+	}
+	tx.pending = nil
+	err := tx.appendNow(ctx, e)
+	if errors.Is(err, kinbridge.ErrAuditHeadMoved) {
+		err = tx.relinkAudit(ctx, e)
+	}
+	return err
+}
+
+// relinkAudit appends e, which was linked to a head that has moved on since,
+// linked anew to the head read under the lock: what kinbridge.AppendAudit
+// does on ErrAuditHeadMoved, for an entry whose append was put off until
+// after it returned.
+func (tx *Tx) relinkAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
+	tx.head, tx.headMoved = nil, true
+	head, err := tx.AuditHead(ctx)
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	e.Link(head, tx.now)
+	return tx.appendNow(ctx, e)
 }
 
 // noteAuditHead remembers h, committed, as the audit head for the next

@@ -9,6 +9,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,7 +36,20 @@ type Dialect struct {
 	// and returns any error it does not recognise unchanged.
 	MapError func(error) error
 	// ReadTx and WriteTx are the options of View and Update transactions.
+	// An engine that sets Commit begins Update transactions with BeginWrite
+	// instead.
 	ReadTx, WriteTx sql.TxOptions
+	// Commit, if set, is how Update transactions end. Each then runs on a
+	// connection of its own, begun by the statement BeginWrite, and Commit
+	// sends stmts and then COMMIT on that connection in one round trip. A
+	// statement that fails keeps the ones after it, the COMMIT among them,
+	// from running, and Commit returns its error with the transaction still
+	// open (failed, on PostgreSQL, until it is rolled back to a savepoint or
+	// rolled back); a COMMIT that rolled back, because the transaction had
+	// failed before, is an error too. The audit append goes this way, with
+	// the COMMIT instead of in a round trip of its own (Tx.AppendAudit).
+	Commit     func(ctx context.Context, conn *sql.Conn, stmts []Statement) error
+	BeginWrite string
 	// PrepareStatements keeps the statements of exec and queryRow prepared
 	// on each pool's connections and reuses them in every transaction (see
 	// Tx.stmt). modernc.org/sqlite parses and plans a query anew on every
@@ -69,6 +83,13 @@ type Dialect struct {
 	MigrationLock string
 	// Backup writes a consistent copy of the database to path.
 	Backup func(ctx context.Context, path string) error
+}
+
+// Statement is a query, in the engine's placeholders, with its arguments in
+// the engine's encoding, for Dialect.Commit.
+type Statement struct {
+	Query string
+	Args  []any
 }
 
 // Store implements kinbridge.Store over a write pool and a read pool, which
@@ -195,6 +216,9 @@ func (s *Store) View(ctx context.Context, fn func(kinbridge.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writable bool, fn func(kinbridge.Tx) error) error {
+	if writable && s.dialect.Commit != nil {
+		return s.runOnConn(ctx, db, fn)
+	}
 	sqlTx, err := db.BeginTx(ctx, &opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
@@ -215,6 +239,90 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 		s.noteAuditHead(tx.head)
 	}
 	return nil
+}
+
+// runOnConn runs fn in a read-write transaction that it begins and ends by
+// statements on a connection of its own, rather than through database/sql's
+// Tx, so that the end can carry more than the COMMIT (Dialect.Commit).
+func (s *Store) runOnConn(ctx context.Context, db *sql.DB, fn func(kinbridge.Tx) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
+	}
+	// Deferred before the rollback so that it runs after it. A connection
+	// that goes back to the pool still in a transaction (a rollback that
+	// failed) is one that pgx's session reset discards; rollback discards
+	// it at once.
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, s.dialect.BeginWrite); err != nil {
+		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
+	}
+	tx := &Tx{tx: conn, conn: conn, db: db, store: s, now: s.now(), writable: true}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.rollback(ctx)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.commit(ctx); err != nil {
+		return err
+	}
+	committed = true
+	if tx.head != nil {
+		s.noteAuditHead(tx.head)
+	}
+	return nil
+}
+
+// commit ends a transaction run by runOnConn: it sends the pending audit
+// append, if there is one, with the COMMIT (see Tx.AppendAudit).
+func (tx *Tx) commit(ctx context.Context) error {
+	e := tx.pending
+	if e == nil {
+		if err := tx.store.dialect.Commit(ctx, tx.conn, nil); err != nil {
+			return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
+		}
+		return nil
+	}
+	tx.pending = nil
+	stmts := []Statement{tx.appendStatement(e, true)}
+	if !tx.headLocked {
+		// The entry was linked to the head as the store remembered it,
+		// unlocked: another transaction may have moved it since. If so, the
+		// append fails, and the COMMIT with it; rolled back to here, the
+		// transaction is as it was, and the append can be made again.
+		stmts = append([]Statement{{Query: "SAVEPOINT audit_append"}}, stmts...)
+	}
+	err := tx.store.dialect.Commit(ctx, tx.conn, stmts)
+	if err == nil {
+		return nil
+	}
+	err = tx.store.dialect.MapError(err)
+	if tx.headLocked || !errors.Is(err, kinbridge.ErrAuditHeadMoved) {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if _, err := tx.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT audit_append"); err != nil {
+		return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
+	}
+	if err := tx.relinkAudit(ctx, e); err != nil {
+		return err
+	}
+	if err := tx.store.dialect.Commit(ctx, tx.conn, nil); err != nil {
+		return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
+	}
+	return nil
+}
+
+// rollback ends a transaction run by runOnConn that is not committed. A
+// connection whose rollback failed is in no known state: it is closed
+// rather than given back to the pool.
+func (tx *Tx) rollback(ctx context.Context) {
+	if _, err := tx.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		tx.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // prepare prepares the queries on db for the transactions to come. It runs
@@ -245,7 +353,11 @@ func (s *Store) prepare(ctx context.Context, db *sql.DB, stmts map[string]*sql.S
 
 // Tx is one transaction; it implements kinbridge.Tx.
 type Tx struct {
-	tx       *sql.Tx
+	// tx runs the transaction's statements: a *sql.Tx, or the *sql.Conn of
+	// a transaction begun and ended by statements (Dialect.Commit), which
+	// is conn then.
+	tx       queryer
+	conn     *sql.Conn
 	db       *sql.DB // the pool tx came from
 	store    *Store
 	now      time.Time
@@ -258,6 +370,21 @@ type Tx struct {
 	head *kinbridge.AuditHead
 	// headMoved is set once an append found the head it was given stale.
 	headMoved bool
+	// headLocked is set once the transaction holds the lock on the audit
+	// head (engines that lock it): it has read the head under the lock, or
+	// moved it.
+	headLocked bool
+	// pending is the audit entry to append with the COMMIT, or before the
+	// next statement, whichever comes first (Tx.AppendAudit).
+	pending *kinbridge.AuditEntry
+}
+
+// queryer is what runs a transaction's statements: *sql.Tx and *sql.Conn.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 var _ kinbridge.Tx = (*Tx)(nil)
@@ -266,6 +393,9 @@ var _ kinbridge.Tx = (*Tx)(nil)
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := tx.flushAudit(ctx); err != nil {
+		return nil, err
+	}
 	query = tx.store.rebind(query)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, tx.store.encode(args)...)
@@ -277,16 +407,37 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // is reused must not run again while its rows are open, and code that
 // reads rows may call helpers that run queries.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := tx.flushAudit(ctx); err != nil {
+		return nil, err
+	}
 	return tx.tx.QueryContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
 }
 
 // queryRow runs a query of one row, which its Scan reads and closes at once.
-func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) row {
+	if err := tx.flushAudit(ctx); err != nil {
+		return row{err: err}
+	}
 	query = tx.store.rebind(query)
 	if st := tx.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, tx.store.encode(args)...)
+		return row{row: st.QueryRowContext(ctx, tx.store.encode(args)...)}
 	}
-	return tx.tx.QueryRowContext(ctx, query, tx.store.encode(args)...)
+	return row{row: tx.tx.QueryRowContext(ctx, query, tx.store.encode(args)...)}
+}
+
+// row is the result of queryRow: a *sql.Row, or the error that kept the
+// query from being sent.
+type row struct {
+	row *sql.Row
+	err error
+}
+
+// Scan is sql.Row's Scan, or the error that kept the query from being sent.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
 }
 
 // stmt returns the store's prepared statement for query bound to tx, or nil
@@ -294,7 +445,8 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // keep prepared, or it is not prepared yet; then it is prepared after the
 // transaction.
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if !tx.store.dialect.PrepareStatements || len(query) > maxPreparedLen {
+	sqlTx, ok := tx.tx.(*sql.Tx)
+	if !ok || !tx.store.dialect.PrepareStatements || len(query) > maxPreparedLen {
 		return nil
 	}
 	if st, ok := tx.stmts[query]; ok {
@@ -307,7 +459,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if prepared, ok := tx.store.prepared.Load(stmtKey{tx.db, query}); ok {
 		// database/sql prepares the statement on each connection once and
 		// keeps it there with the pool's statement: this reuses it.
-		st = tx.tx.StmtContext(ctx, prepared.(*sql.Stmt))
+		st = sqlTx.StmtContext(ctx, prepared.(*sql.Stmt))
 	}
 	tx.stmts[query] = st
 	return st

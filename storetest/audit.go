@@ -172,26 +172,148 @@ func appendEntry(ctx context.Context, tx kinbridge.Tx, action string, unitID int
 // testAuditStaleHead moves the head behind the store's back, as another
 // process writing to the same database does, and checks that the next write
 // finds out that the head it remembered is stale, builds on the real one
-// and keeps the chain whole.
+// and keeps the chain whole: a write whose entry is the last thing it does
+// (on PostgreSQL the entry then goes with the COMMIT, and the stale head is
+// found there), one that goes on after its entry (the entry goes before the
+// next statement), one with two entries, and writers racing each other.
 func testAuditStaleHead(t *testing.T, open Opener) {
+	ctx := context.Background()
+	// moveHead appends an entry as another writer, with raw SQL, and
+	// returns it.
+	moveHead := func(t *testing.T, f *fixture) *kinbridge.AuditEntry {
+		t.Helper()
+		prev := f.entry(t, f.head(t))
+		other := &kinbridge.AuditEntry{ActorName: "system:other", Action: "unit.update", Detail: "{}"}
+		other.Link(kinbridge.AuditHead{Seq: prev.Seq, Hash: prev.Hash, At: prev.At}, f.clock.Now())
+		f.insertEntry(t, other)
+		f.exec(t, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1", other.Seq, other.Hash, f.encodeTime(other.At))
+		f.clock.Add(time.Second)
+		return other
+	}
+	// verify checks that the chain verifies and ends at entry n.
+	verify := func(t *testing.T, f *fixture, n int64) {
+		t.Helper()
+		got, problem, err := f.svc.VerifyAudit(ctx, nil)
+		mustNoErr(t, err, "verify")
+		if problem != nil || got != n || f.head(t) != n {
+			t.Errorf("%d entries, head %d, problem %v; want %d, %d and none", got, f.head(t), problem, n, n)
+		}
+	}
+	// wantAfter checks that entry seq is action, linked to the entry prev.
+	wantAfter := func(t *testing.T, f *fixture, seq int64, action string, prev *kinbridge.AuditEntry) {
+		t.Helper()
+		if got := f.entry(t, seq); got.Action != action || got.PrevHash != prev.Hash {
+			t.Errorf("entry %d: %s after %s, want %s after %s", seq, got.Action, got.PrevHash, action, prev.Hash)
+		}
+	}
+
+	t.Run("entry last", func(t *testing.T) {
+		f := newFixture(t, open)
+		other := moveHead(t, f)
+		f.mustCreateUnit(t, System(), f.hq.ID, "After the other writer")
+		wantAfter(t, f, other.Seq+1, "unit.create", other)
+		verify(t, f, other.Seq+1)
+	})
+
+	t.Run("statements after the entry", func(t *testing.T) {
+		f := newFixture(t, open)
+		other := moveHead(t, f)
+		err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+			if err := appendEntry(ctx, tx, "first", f.hq.ID); err != nil {
+				return err
+			}
+			// The transaction sees its own entry, linked to the real head.
+			entries, err := tx.FindAuditEntries(ctx, kinbridge.AuditFilter{Limit: 2})
+			if err != nil {
+				return err
+			}
+			if len(entries) != 2 || entries[0].Action != "first" || entries[0].PrevHash != other.Hash {
+				t.Errorf("the transaction's own entries: %d, want its entry after the other writer's", len(entries))
+			}
+			u := &kinbridge.Unit{ParentID: f.hq.ID, Names: kinbridge.UnitNames{EN: "After the entry"}, TimeZone: "UTC"}
+			return tx.CreateUnit(ctx, u)
+		})
+		mustNoErr(t, err, "update")
+		wantAfter(t, f, other.Seq+1, "first", other)
+		verify(t, f, other.Seq+1)
+	})
+
+	t.Run("two entries", func(t *testing.T) {
+		f := newFixture(t, open)
+		other := moveHead(t, f)
+		err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+			if err := appendEntry(ctx, tx, "first", f.hq.ID); err != nil {
+				return err
+			}
+			return appendEntry(ctx, tx, "second", f.hq.ID)
+		})
+		mustNoErr(t, err, "update")
+		first := f.entry(t, other.Seq+1)
+		wantAfter(t, f, other.Seq+1, "first", other)
+		wantAfter(t, f, other.Seq+2, "second", first)
+		verify(t, f, other.Seq+2)
+	})
+
+	t.Run("rolled back", func(t *testing.T) {
+		f := newFixture(t, open)
+		other := moveHead(t, f)
+		err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+			if err := appendEntry(ctx, tx, "doomed", f.hq.ID); err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatalf("Update returned %v, want fn's error", err)
+		}
+		verify(t, f, other.Seq)
+		// The store still builds on the real head.
+		f.mustCreateUnit(t, System(), f.hq.ID, "After the rollback")
+		wantAfter(t, f, other.Seq+1, "unit.create", other)
+		verify(t, f, other.Seq+1)
+	})
+
+	t.Run("racing writers", func(t *testing.T) { auditRaces(t, open) })
+}
+
+// auditRaces runs writers that each append to the head they remember, at
+// once, so that many of them find, at their commit on PostgreSQL, that
+// another came first; and checks that every write committed its entry once,
+// in one whole chain.
+func auditRaces(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	ctx := context.Background()
-	n := f.head(t)
-	prev := f.entry(t, n)
-	other := &kinbridge.AuditEntry{ActorName: "system:other", Action: "unit.update", Detail: "{}"}
-	other.Link(kinbridge.AuditHead{Seq: prev.Seq, Hash: prev.Hash, At: prev.At}, f.clock.Now())
-	f.insertEntry(t, other)
-	f.exec(t, "UPDATE audit_head SET seq = ?, hash = ?, at = ? WHERE id = 1", other.Seq, other.Hash, f.encodeTime(other.At))
-
-	f.clock.Add(time.Second)
-	f.mustCreateUnit(t, System(), f.hq.ID, "After the other writer")
-	if got := f.entry(t, n+2); got.Action != "unit.create" || got.PrevHash != other.Hash {
-		t.Errorf("entry %d: %s after %s, want unit.create after the other writer's entry", n+2, got.Action, got.PrevHash)
+	start := f.head(t)
+	const workers, perWorker = 6, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+					if _, err := tx.FindUnitByID(ctx, f.hq.ID); err != nil {
+						return err
+					}
+					return appendEntry(ctx, tx, fmt.Sprintf("race.%d.%d", w, i), f.hq.ID)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("worker %d write %d: %w", w, i, err)
+				}
+			}
+		})
 	}
-	got, problem, err := f.svc.VerifyAudit(ctx, nil)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	n, problem, err := f.svc.VerifyAudit(ctx, nil)
 	mustNoErr(t, err, "verify")
-	if problem != nil || got != n+2 || f.head(t) != n+2 {
-		t.Errorf("%d entries, head %d, problem %v; want %d, %d and none", got, f.head(t), problem, n+2, n+2)
+	if want := start + workers*perWorker; problem != nil || n != want || f.head(t) != want {
+		t.Errorf("%d entries, head %d, problem %v; want %d, %d and none", n, f.head(t), problem, want, want)
+	}
+	if got := f.count(t, "SELECT COUNT(DISTINCT action) FROM audit_log WHERE action LIKE 'race.%'"); got != workers*perWorker {
+		t.Errorf("%d writes with their entry, want %d", got, workers*perWorker)
 	}
 }
 
