@@ -176,13 +176,14 @@ func (s *Service) ImportRegistry(ctx context.Context, rows []ImportRow, opt Impo
 			}
 		}
 		var links []*RelativeLink
-		const batch = 5000
-		for i := 0; i < len(ps); i += batch {
-			if err := tx.CreatePersons(ctx, ps[i:min(i+batch, len(ps))]); err != nil {
-				return err
-			}
-			progress("write", min(i+batch, len(ps)), len(ps))
+		// All persons in one call: the store writes their search terms in
+		// the term index's order, in one pass over it, rather than a
+		// batch's terms scattered over all of it for every batch.
+		progress("write", 0, len(ps))
+		if err := tx.CreatePersons(ctx, ps); err != nil {
+			return err
 		}
+		progress("write", len(ps), len(ps))
 		for _, h := range households {
 			for _, p := range h.persons {
 				if p.Kind == PersonRelativeAbroad && p.relatedTo != "" {

@@ -1,10 +1,10 @@
 package kinbridge
 
 import (
+	"cmp"
 	"context"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +64,9 @@ func NormalizeName(s string) string {
 		}
 		return b.String()
 	}
+	if n, ok := normalizeHangulHan(s); ok {
+		return n
+	}
 	t := stripMarkers.Get().(transform.Transformer)
 	out, _, err := transform.String(t, s)
 	stripMarkers.Put(t)
@@ -77,6 +80,31 @@ func NormalizeName(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// normalizeHangulHan is NormalizeName for a name of ASCII, Hangul
+// syllables and the main block of Chinese characters only — most names
+// of the registry that are not Latin — without the Unicode transforms:
+// NFKD splits a Hangul syllable into letters that NFC joins again, and
+// leaves those Chinese characters alone, none of them has a case or an
+// accent, and all are letters. It reports false for any other name.
+func normalizeHangulHan(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteByte(byte(r))
+		case r < 0x80:
+		case isHangul(r), r >= 0x4E00 && r <= 0x9FFF:
+			b.WriteRune(r)
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // NormalizeDocument folds a document number: letters and digits only, upper
@@ -127,24 +155,75 @@ func splitName(s string) []string {
 // Park/Bak (with a surname table), Zhang/Chang. It errs towards finding too
 // much; matches on it rank below exact ones.
 func Loose(s string) string {
-	s = NormalizeName(s)
-	for _, r := range []struct{ from, to string }{
-		{"tch", "c"}, {"eo", "o"}, {"eu", "u"}, {"oo", "u"}, {"ee", "i"}, {"ou", "u"}, {"ae", "e"},
-		{"sh", "s"}, {"ch", "c"}, {"zh", "c"}, {"ph", "p"}, {"kh", "k"}, {"th", "t"}, {"rh", "l"},
-		{"j", "c"}, {"z", "c"}, {"q", "c"}, {"x", "s"}, {"g", "k"}, {"d", "t"}, {"b", "p"}, {"r", "l"}, {"'", ""},
-	} {
-		s = strings.ReplaceAll(s, r.from, r.to)
+	b := []byte(NormalizeName(s))
+	// The rules apply one after the other, each to the whole name, as a
+	// chain of replacements would; none lengthens the name, so each
+	// rewrites the buffer in place.
+	// Most rules find nothing in a given name: a rule runs only if its
+	// first letter is in the name (has is kept up to date: a replacement
+	// only removes letters or adds those of its to).
+	var has [256]bool
+	for _, c := range b {
+		has[c] = true
+	}
+	for _, r := range looseRules {
+		if !has[r.from[0]] {
+			continue
+		}
+		n := len(b)
+		b = replaceInPlace(b, r.from, r.to)
+		if len(b) != n || len(r.from) == len(r.to) {
+			has = [256]bool{}
+			for _, c := range b {
+				has[c] = true
+			}
+		}
 	}
 	// Doubled letters are one sound.
-	var b strings.Builder
-	var prev rune
-	for _, r := range s {
-		if r != prev {
-			b.WriteRune(r)
+	if !isASCII(string(b)) {
+		var sb strings.Builder
+		var prev rune
+		for _, r := range string(b) {
+			if r != prev {
+				sb.WriteRune(r)
+			}
+			prev = r
 		}
-		prev = r
+		return sb.String()
 	}
-	return b.String()
+	out := b[:0]
+	for i, c := range b {
+		if i == 0 || c != b[i-1] {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+var looseRules = []struct{ from, to string }{
+	{"tch", "c"}, {"eo", "o"}, {"eu", "u"}, {"oo", "u"}, {"ee", "i"}, {"ou", "u"}, {"ae", "e"},
+	{"sh", "s"}, {"ch", "c"}, {"zh", "c"}, {"ph", "p"}, {"kh", "k"}, {"th", "t"}, {"rh", "l"},
+	{"j", "c"}, {"z", "c"}, {"q", "c"}, {"x", "s"}, {"g", "k"}, {"d", "t"}, {"b", "p"}, {"r", "l"}, {"'", ""},
+}
+
+// replaceInPlace replaces every non-overlapping from, left to right, by
+// to, which is no longer than from, as strings.ReplaceAll does.
+func replaceInPlace(b []byte, from, to string) []byte {
+	if len(b) < len(from) {
+		return b
+	}
+	w := 0
+	for r := 0; r < len(b); {
+		if r+len(from) <= len(b) && b[r] == from[0] && string(b[r:r+len(from)]) == from {
+			w += copy(b[w:], to)
+			r += len(from)
+			continue
+		}
+		b[w] = b[r]
+		w++
+		r++
+	}
+	return b[:w]
 }
 
 func isHan(r rune) bool    { return unicode.Is(unicode.Han, r) }
@@ -225,66 +304,79 @@ func hanPinyin(s string) []string {
 }
 
 // PersonTerms returns the search and duplicate-detection terms of a person.
+// They are few — some seven a person — because every one is an entry of the
+// term index that an import of a million persons writes: each name form is
+// stored once as it is written (normalised) and once in its loose form,
+// and SearchQuery expands what the user typed instead (its loose form,
+// its words in the other order, its romanisations). For each form of the
+// name:
+//   - "n:" the whole name (weight 100), and each run of its later words
+//     ("Briain Smith", "Smith"; 70) — or, for a name of one word in Chinese
+//     characters or Hangul, its given name (70) — so that a prefix search
+//     finds any word from its start;
+//   - "l:" the loose form of a Latin name (70);
+//   - for a name in Chinese characters or Hangul, the loose forms of its
+//     romanisations, family name first (90) and given name alone (60):
+//     Loose folds the spellings of each romanisation (Gim Jeongeun, Kim
+//     Chongun, Kim Jongun) into one, so there are one to three, not the
+//     dozen spellings themselves;
+//   - "k:" the duplicate keys: the loose name (family name first, and given
+//     name first for Latin names) with the birth year.
 func PersonTerms(p *Person) []SearchTerm {
-	set := map[string]int{}
+	terms := make([]SearchTerm, 0, 12)
 	add := func(term string, w int) {
 		if len(term) <= 2 || len(term) > maxTermLength {
 			return
 		}
-		if old, ok := set[term]; !ok || w > old {
-			set[term] = w
+		for i := range terms {
+			if terms[i].Term == term {
+				terms[i].Weight = max(terms[i].Weight, w)
+				return
+			}
 		}
-	}
-	addName := func(whole string, w int) {
-		if whole == "" {
-			return
-		}
-		add(termName+whole, w)
-		if isASCII(whole) {
-			add(termLoose+Loose(whole), w-30)
-		}
+		terms = append(terms, SearchTerm{Term: term, Weight: w})
 	}
 	year := p.BirthYear()
-	addDupName := func(whole string) {
-		if year != 0 && whole != "" {
-			key := whole
-			if isASCII(whole) {
-				key = Loose(whole)
-			}
+	addDupName := func(key string) {
+		if year != 0 && key != "" {
 			add(termDupName+key+":"+strconv.Itoa(year), 0)
 		}
 	}
 	for _, form := range p.Names.All() {
-		words := splitName(form)
-		whole := NormalizeName(form)
-		addName(whole, 100)
-		addDupName(whole)
-		var norms []string
-		for _, w := range words {
-			norms = append(norms, NormalizeName(w))
+		norms := normalizedWords(form)
+		if len(norms) == 0 {
+			continue
 		}
-		if len(norms) >= 2 {
-			// Given name(s) first: "Xiaoming Wang" finds "Wang Xiaoming".
-			rotated := strings.Join(append(slices.Clone(norms[1:]), norms[0]), "")
-			addName(rotated, 90)
-			addDupName(rotated)
-			for _, w := range norms {
-				addName(w, 70)
-			}
-			for i := 1; i < len(norms)-1; i++ {
-				addName(strings.Join(norms[i:], ""), 70) // later words together
-			}
-		} else if f, g := splitFamily(form); g != "" {
-			addName(NormalizeName(f), 70)
-			addName(NormalizeName(g), 70)
+		whole := strings.Join(norms, "")
+		add(termName+whole, 100)
+		for i := 1; i < len(norms); i++ {
+			add(termName+strings.Join(norms[i:], ""), 70) // later words together
 		}
-		for _, fg := range romanizations(form) {
-			f, g := fg[0], fg[1]
-			addName(f+g, 90)
-			addName(g+f, 85)
-			addName(f, 60)
-			addName(g, 60)
-			addDupName(f + g)
+		if len(norms) == 1 {
+			if _, g := splitFamily(form); g != "" {
+				add(termName+NormalizeName(g), 70)
+			}
+		}
+		if isASCII(whole) {
+			add(termLoose+Loose(whole), 70)
+			addDupName(Loose(whole))
+			if len(norms) >= 2 {
+				// Given name(s) first: "Jong Un Kim" is Kim Jong Un.
+				addDupName(Loose(strings.Join(norms[1:], "") + norms[0]))
+			}
+			continue
+		}
+		roman := romanizations(form)
+		if len(roman) == 0 {
+			addDupName(whole)
+		}
+		for _, fg := range roman {
+			fullLoose := Loose(fg[0] + fg[1])
+			add(termLoose+fullLoose, 90)
+			if fg[1] != "" {
+				add(termLoose+Loose(fg[1]), 60)
+			}
+			addDupName(fullLoose)
 		}
 	}
 	if d := PhoneDigits(p.Phone); len(d) >= 5 {
@@ -296,12 +388,21 @@ func PersonTerms(p *Person) []SearchTerm {
 			add(termDocument+n, 100)
 		}
 	}
-	terms := make([]SearchTerm, 0, len(set))
-	for t, w := range set {
-		terms = append(terms, SearchTerm{Term: t, Weight: w})
-	}
-	sort.Slice(terms, func(i, j int) bool { return terms[i].Term < terms[j].Term })
+	slices.SortFunc(terms, func(a, b SearchTerm) int { return strings.Compare(a.Term, b.Term) })
 	return terms
+}
+
+// normalizedWords returns the words of a name, each normalised, leaving
+// out those that normalise to nothing.
+func normalizedWords(name string) []string {
+	words := splitName(name)
+	norms := make([]string, 0, len(words))
+	for _, w := range words {
+		if n := NormalizeName(w); n != "" {
+			norms = append(norms, n)
+		}
+	}
+	return norms
 }
 
 // fillTerms sets the Terms of each person (nil entries skipped), spread
@@ -339,19 +440,25 @@ type QueryTerm struct {
 	Prefix bool
 }
 
-// SearchQuery turns what a user typed into the terms to look up: the name
-// as typed (normalised), its romanisations when written in Chinese
-// characters or Hangul, its loose form, and, when it looks like one, a phone
-// number's ending or a document number.
+// SearchQuery turns what a user typed into the terms to look up, each by
+// prefix: the name as typed (normalised) and its loose form; the same with
+// the last word first, for a name typed given name first ("Xiaoming Wang");
+// the loose forms of its romanisations when written in Chinese characters
+// or Hangul; and, when it looks like one, a phone number's ending or a
+// document number. PersonTerms stores each name form once and its loose
+// form once; the variants are the query's.
 func SearchQuery(q string) []QueryTerm {
 	q = strings.TrimSpace(q)
 	var terms []QueryTerm
-	seen := map[string]bool{}
 	add := func(t string, prefix bool) {
-		if len(t) <= 3 || seen[t] {
+		if len(t) <= 3 || len(t) > maxTermLength {
 			return
 		}
-		seen[t] = true
+		for _, x := range terms {
+			if x.Term == t {
+				return
+			}
+		}
 		terms = append(terms, QueryTerm{t, prefix})
 	}
 	digits := PhoneDigits(q)
@@ -364,14 +471,23 @@ func SearchQuery(q string) []QueryTerm {
 	if len(digits) == len(NormalizeName(q)) && digits != "" {
 		return terms // digits only: not a name
 	}
-	if n := NormalizeName(q); n != "" {
+	norms := normalizedWords(q)
+	forms := []string{strings.Join(norms, "")}
+	if len(norms) >= 2 {
+		last := len(norms) - 1
+		forms = append(forms, norms[last]+strings.Join(norms[:last], ""))
+	}
+	for _, n := range forms {
+		if n == "" {
+			continue
+		}
 		add(termName+n, true)
 		if isASCII(n) {
 			add(termLoose+Loose(n), true)
 		}
 	}
 	for _, fg := range romanizations(q) {
-		add(termName+fg[0]+fg[1], true)
+		add(termLoose+Loose(fg[0]+fg[1]), true)
 	}
 	return terms
 }
@@ -414,39 +530,30 @@ func (s *Service) SearchPersons(ctx context.Context, q string, limit int) ([]*Se
 		if err != nil {
 			return err
 		}
-		best := map[int64]int{}
-		for _, h := range hits {
-			score := h.Weight
-			for _, t := range terms {
-				if h.Term == t.Term {
-					score += 20 // the whole term, not only its beginning
+		ranked := rankHits(hits, terms)
+		// Only the page's persons are loaded, in one read: the hits rank
+		// them already. A person the store did not return (merged since)
+		// or the rule does not allow leaves a place the next ones fill.
+		for len(results) < limit && len(ranked) > 0 {
+			page := ranked[:min(limit-len(results), len(ranked))]
+			ranked = ranked[len(page):]
+			ids := make([]int64, len(page))
+			for i, r := range page {
+				ids[i] = r.id
+			}
+			persons, err := tx.FindPersons(ctx, PersonFilter{IDs: ids})
+			if err != nil {
+				return err
+			}
+			byID := make(map[int64]*Person, len(persons))
+			for _, p := range persons {
+				byID[p.ID] = p
+			}
+			for _, r := range page {
+				if p := byID[r.id]; p != nil && a.InScope(p.UnitPath) { // the store narrowed already; this is the rule
+					results = append(results, &SearchResult{Person: p, Score: r.score})
 				}
 			}
-			if score > best[h.PersonID] {
-				best[h.PersonID] = score
-			}
-		}
-		ids := make([]int64, 0, len(best))
-		for id := range best {
-			ids = append(ids, id)
-		}
-		persons, err := tx.FindPersons(ctx, PersonFilter{IDs: ids})
-		if err != nil {
-			return err
-		}
-		for _, p := range persons {
-			if a.InScope(p.UnitPath) { // the store narrowed already; this is the rule
-				results = append(results, &SearchResult{Person: p, Score: best[p.ID]})
-			}
-		}
-		sort.Slice(results, func(i, j int) bool {
-			if results[i].Score != results[j].Score {
-				return results[i].Score > results[j].Score
-			}
-			return results[i].Person.ID < results[j].Person.ID
-		})
-		if len(results) > limit {
-			results = results[:limit]
 		}
 		// The result list shows each person's names: each is a read of
 		// their record, so that "who saw this person" finds it.
@@ -463,6 +570,42 @@ func (s *Service) SearchPersons(ctx context.Context, q string, limit int) ([]*Se
 		return nil
 	})
 	return results, err
+}
+
+// rankedPerson is a person the hits found, with their best score.
+type rankedPerson struct {
+	id    int64
+	score int
+}
+
+// rankHits scores each person found by their best hit — the term's weight,
+// and 20 more when the term is the whole query term rather than only begins
+// with it — and returns them best first, then by id.
+func rankHits(hits []SearchHit, terms []QueryTerm) []rankedPerson {
+	best := make(map[int64]int, len(hits))
+	for _, h := range hits {
+		score := h.Weight
+		for _, t := range terms {
+			if h.Term == t.Term {
+				score += 20 // the whole term, not only its beginning
+				break
+			}
+		}
+		if old, ok := best[h.PersonID]; !ok || score > old {
+			best[h.PersonID] = score
+		}
+	}
+	ranked := make([]rankedPerson, 0, len(best))
+	for id, score := range best {
+		ranked = append(ranked, rankedPerson{id, score})
+	}
+	slices.SortFunc(ranked, func(a, b rankedPerson) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	return ranked
 }
 
 // SearchFilter is a search for the store: any of the terms, within a scope.

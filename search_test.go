@@ -3,6 +3,10 @@ package kinbridge
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/transform"
 )
 
 // found reports whether a query would find the person: some query term
@@ -123,4 +127,73 @@ func TestDuplicateKeys(t *testing.T) {
 	if !shared(d, e) {
 		t.Error("one phone number in two formats: no shared key")
 	}
+}
+
+// looseByReplacing is Loose as a chain of strings.ReplaceAll, the
+// definition that Loose computes in place.
+func looseByReplacing(s string) string {
+	s = NormalizeName(s)
+	for _, r := range looseRules {
+		s = strings.ReplaceAll(s, r.from, r.to)
+	}
+	var b strings.Builder
+	var prev rune
+	for _, r := range s {
+		if r != prev {
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	return b.String()
+}
+
+func TestLooseInPlace(t *testing.T) {
+	for _, s := range []string{"", "a", "Tchoi", "jeongeun", "Kim Jong Un", "Rhee", "Zhang", "tttch", "eoo", "eeo", "xxx", "Ouyang Nana",
+		"Zoë Ó Briain-Smith", "nn", "Нина Иванова", "Anna Maria", "shch", "jjj", "ggg", "abbba"} {
+		if got, want := Loose(s), looseByReplacing(s); got != want {
+			t.Errorf("Loose(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzLoose(f *testing.F) {
+	for _, s := range []string{"Tchoi", "jeongeun", "Zoë", "rheeeo"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Loose(s), looseByReplacing(s); got != want {
+			t.Errorf("Loose(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// normalizeByTransform is NormalizeName without its fast paths.
+func normalizeByTransform(s string) string {
+	t := stripMarkers.Get().(transform.Transformer)
+	out, _, err := transform.String(t, s)
+	stripMarkers.Put(t)
+	if err != nil {
+		out = s
+	}
+	var b strings.Builder
+	for _, r := range out {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+func FuzzNormalizeName(f *testing.F) {
+	for _, s := range []string{"김정은", "王小明", "Kim Jong-un", "남궁 민수", "欧阳娜娜", "Zoë", "ｶﾀｶﾅ", "丽-華"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		if got, want := NormalizeName(s), normalizeByTransform(s); got != want {
+			t.Errorf("NormalizeName(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

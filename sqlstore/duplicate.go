@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kinbridge/kinbridge"
 )
@@ -24,33 +27,57 @@ var duplicateKinds = []struct{ prefix, reason string }{
 }
 
 // FlagDuplicatesOf flags every pair of a person with id in [firstID,
-// lastID] and another person that share a duplicate key, with one
-// set-based statement per key kind: the new persons' keys of that kind (a
-// range of the term index) joined to the same term of every other person.
-// A pair of two new persons is produced once (the lower id on the left);
-// a flag that exists already is left alone. It returns the flags made.
+// lastID] and another person that share a duplicate key, and returns the
+// flags made. The pairs are found with one set-based query per key kind:
+// the new persons' keys of that kind (a range of the term index) joined
+// to the same term of every other person; a pair of two new persons is
+// produced once (the lower id on the left). They are then sorted, and
+// inserted in the flags' key order, skipping those that exist already: an
+// import of a million persons makes some two million flags, which in the
+// join's order would each touch a page anywhere in the table.
 func (tx *Tx) FlagDuplicatesOf(ctx context.Context, firstID, lastID int64) (int, error) {
-	total := 0
+	type flag struct {
+		lo, hi int64
+		reason string
+	}
+	var flags []flag
 	for _, k := range duplicateKinds {
-		res, err := tx.exec(ctx, `
-			INSERT INTO duplicate_flags (person_id, other_id, reason, created)
-			SELECT CASE WHEN a.person_id < b.person_id THEN a.person_id ELSE b.person_id END,
-				CASE WHEN a.person_id < b.person_id THEN b.person_id ELSE a.person_id END, ?, ?
+		rows, err := tx.query(ctx, `
+			SELECT a.person_id, b.person_id
 			FROM person_terms a JOIN person_terms b ON b.term = a.term
 			WHERE a.term >= ? AND a.term < ? AND a.person_id >= ? AND a.person_id <= ?
-				AND b.person_id <> a.person_id AND (b.person_id > a.person_id OR b.person_id < ?)
-			ON CONFLICT DO NOTHING`,
-			k.reason, tx.now, k.prefix, PrefixEnd(k.prefix), firstID, lastID, firstID)
+				AND b.person_id <> a.person_id AND (b.person_id > a.person_id OR b.person_id < ?)`,
+			k.prefix, PrefixEnd(k.prefix), firstID, lastID, firstID)
 		if err != nil {
 			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("flag duplicates: %w", err)
+		for rows.Next() {
+			var a, b int64
+			if err := rows.Scan(&a, &b); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("flag duplicates: %w", err)
+			}
+			flags = append(flags, flag{min(a, b), max(a, b), k.reason})
 		}
-		total += int(n)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
+		}
 	}
-	return total, nil
+	// Two persons may share more than one key of a kind: one flag a reason.
+	slices.SortFunc(flags, func(a, b flag) int {
+		return cmp.Or(cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi), strings.Compare(a.reason, b.reason))
+	})
+	flags = slices.Compact(flags)
+	n := len(flags)
+	los, his, reasons := make([]int64, n), make([]int64, n), make([]string, n)
+	for i, f := range flags {
+		los[i], his[i], reasons[i] = f.lo, f.hi, f.reason
+	}
+	made, err := tx.bulkInsert(ctx, "flag duplicates", "duplicate_flags", n, []column{
+		intColumn("person_id", los), intColumn("other_id", his), textColumn("reason", reasons), constColumn("created", tx.now),
+	}, bulkOptions{skipExisting: true})
+	return int(made), err
 }
 
 // FindDuplicateFlags returns the flags f selects, by pair and reason, with

@@ -140,7 +140,37 @@ var sqliteBulkCacheKiB = 1 << 20
 // statement as the variable limit allows; constant columns are bound once
 // per row (SQLite has no arrays to pass). Rows are inserted in order.
 func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []column) error {
+	_, err := tx.bulkInsert(ctx, op, table, n, cols, bulkOptions{})
+	return err
+}
+
+// bulkOptions vary insertRows.
+type bulkOptions struct {
+	// after, if set, is called on SQLite with the count of rows of each
+	// statement once it has run (insertWithIDs reads the ids there).
+	after func(rows int) error
+	// skipExisting leaves out, without an error, the rows whose key is in
+	// the table already (ON CONFLICT DO NOTHING).
+	skipExisting bool
+}
+
+// bulkInsert is insertRows with options; it returns the count of rows
+// inserted.
+func (tx *Tx) bulkInsert(ctx context.Context, op, table string, n int, cols []column, opt bulkOptions) (int64, error) {
 	if n == 0 {
+		return 0, nil
+	}
+	tail := ""
+	if opt.skipExisting {
+		tail = " ON CONFLICT DO NOTHING"
+	}
+	var inserted int64
+	count := func(res sql.Result) error {
+		k, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		inserted += k
 		return nil
 	}
 	names := make([]string, len(cols))
@@ -174,11 +204,12 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 			aliases[i] = fmt.Sprintf("c%d", i+1)
 		}
 		q := head + "SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(unnest, ", ") + ") AS u(" +
-			strings.Join(aliases, ", ") + ")"
-		if _, err := tx.exec(ctx, q, args...); err != nil {
-			return tx.store.mapError(err, op, table)
+			strings.Join(aliases, ", ") + ")" + tail
+		res, err := tx.exec(ctx, q, args...)
+		if err != nil {
+			return 0, tx.store.mapError(err, op, table)
 		}
-		return nil
+		return inserted, count(res)
 	}
 	// OR FAIL: a row that breaks a constraint stops the statement with an
 	// error, as the default ABORT does, but keeps the rows before it instead
@@ -208,27 +239,36 @@ func (tx *Tx) insertRows(ctx context.Context, op, table string, n int, cols []co
 			}
 		}
 		values := func(rows int) string {
-			return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+			return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + tail
 		}
+		var res sql.Result
 		var err error
 		switch {
 		case end-start < rowsPerStmt:
-			_, err = tx.exec(ctx, values(end-start), args...)
+			res, err = tx.exec(ctx, values(end-start), args...)
 		case n-start < 2*rowsPerStmt && full == nil:
-			_, err = tx.exec(ctx, values(rowsPerStmt), args...) // the only full chunk
+			res, err = tx.exec(ctx, values(rowsPerStmt), args...) // the only full chunk
 		default:
 			if full == nil {
 				if full, err = tx.tx.PrepareContext(ctx, values(rowsPerStmt)); err != nil {
-					return tx.store.mapError(err, op, table)
+					return 0, tx.store.mapError(err, op, table)
 				}
 			}
-			_, err = full.ExecContext(ctx, tx.store.encode(args)...)
+			res, err = full.ExecContext(ctx, tx.store.encode(args)...)
 		}
 		if err != nil {
-			return tx.store.mapError(err, op, table)
+			return 0, tx.store.mapError(err, op, table)
+		}
+		if err := count(res); err != nil {
+			return 0, err
+		}
+		if opt.after != nil {
+			if err := opt.after(end - start); err != nil {
+				return 0, err
+			}
 		}
 	}
-	return nil
+	return inserted, nil
 }
 
 // bulkCache readies an SQLite transaction for bulk writes, and gives the
@@ -244,7 +284,11 @@ func (tx *Tx) bulkCache(ctx context.Context, rows int) error {
 	// immediate check may abort a statement, which needs a statement journal
 	// (see insertRows); a violation still fails the transaction, at commit.
 	// defer_foreign_keys ends with the transaction.
-	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", sqliteBulkCacheKiB), "PRAGMA defer_foreign_keys = ON"} {
+	// Temporary files — the statement journals of multi-row INSERTs, the
+	// sorter of an INSERT … SELECT … ORDER BY — are kept in memory rather
+	// than written to and read back from disk; the setting stays with the
+	// connection, like the cache's, and only spares the writer disk I/O.
+	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", sqliteBulkCacheKiB), "PRAGMA defer_foreign_keys = ON", "PRAGMA temp_store = MEMORY"} {
 		if _, err := tx.exec(ctx, q); err != nil {
 			return tx.store.mapError(err, "set cache size", "cache")
 		}
@@ -306,31 +350,18 @@ func (tx *Tx) insertWithIDs(ctx context.Context, op, table string, n int, cols [
 		return ids, nil
 	}
 	ids := make([]int64, 0, n)
-	perRow := len(cols)
-	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
-	for start := 0; start < n; start += rowsPerStmt {
-		end := min(start+rowsPerStmt, n)
-		chunk := make([]column, len(cols))
-		for j, c := range cols {
-			switch {
-			case c.isConst:
-				chunk[j] = c
-			case c.ints != nil:
-				chunk[j] = intColumn(c.name, c.ints[start:end])
-			default:
-				chunk[j] = textColumn(c.name, c.texts[start:end])
-			}
-		}
-		if err := tx.insertRows(ctx, op, table, end-start, chunk); err != nil {
-			return nil, err
-		}
+	_, err := tx.bulkInsert(ctx, op, table, n, cols, bulkOptions{after: func(rows int) error {
 		var last int64
 		if err := tx.queryRow(ctx, "SELECT last_insert_rowid()").Scan(&last); err != nil {
-			return nil, tx.store.mapError(err, op, table)
+			return tx.store.mapError(err, op, table)
 		}
-		for id := last - int64(end-start) + 1; id <= last; id++ {
+		for id := last - int64(rows) + 1; id <= last; id++ {
 			ids = append(ids, id)
 		}
+		return nil
+	}})
+	if err != nil {
+		return nil, err
 	}
 	return ids, nil
 }

@@ -421,10 +421,23 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 		return n
 	}
 	// One nation per engine is kept between processes at most: the next
-	// run's first build replaces it.
+	// run's first build replaces it — unless KINBRIDGE_BENCH_REUSE=1 and
+	// the last build of this engine and size finished, which the marker
+	// file says; then the run goes on with it (and the audit entries of the
+	// runs before).
 	dir := filepath.Join(os.TempDir(), "kinbridge-bench-nation")
-	if err := os.RemoveAll(dir); err != nil {
-		b.Fatal(err)
+	marker := filepath.Join(dir, engine+".built")
+	want := strconv.Itoa(nationPersons)
+	reuse := false
+	if got, err := os.ReadFile(marker); err == nil && os.Getenv("KINBRIDGE_BENCH_REUSE") == "1" && string(got) == want {
+		reuse = true
+	} else {
+		os.Remove(marker)
+		if engine == "sqlite" {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(filepath.Join(dir, "nation.db"+suffix))
+			}
+		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		b.Fatal(err)
@@ -436,31 +449,45 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 	case "sqlite":
 		s, err = sqlite.Open(ctx, filepath.Join(dir, "nation.db"))
 	case "postgres":
-		s, err = postgres.Open(ctx, postgresBenchSchema(b))
+		s, err = postgres.Open(ctx, postgresBenchSchema(b, !reuse))
 	default:
 		b.Fatalf("no nation for %s", engine)
 	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("building the nation-sized registry (%d persons) on %s …", nationPersons, engine)
-	start := time.Now()
-	hq, regions, offices := benchOrg(b, s)
-	path := registryRows(b, dir, nationPersons, offices, 2)
 	svc := kinbridge.NewService(s, nil, kinbridge.ServiceConfig{})
-	res, err := svc.ImportRegistry(System(), readImport(b, path), kinbridge.ImportOptions{})
-	if err != nil {
-		b.Fatalf("build nation: %v", err)
-	}
-	os.Remove(path)
-	if engine == "postgres" {
-		if _, err := s.WriteDB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+	var hq *kinbridge.Unit
+	var regions []*kinbridge.Unit
+	var size int // persons in the registry
+	if reuse {
+		b.Logf("reusing the nation-sized registry (%d persons) on %s", nationPersons, engine)
+		hq, regions = nationUnits(b, s)
+		size = nationPersons
+	} else {
+		b.Logf("building the nation-sized registry (%d persons) on %s …", nationPersons, engine)
+		start := time.Now()
+		var offices []*kinbridge.Unit
+		hq, regions, offices = benchOrg(b, s)
+		path := registryRows(b, dir, nationPersons, offices, 2)
+		res, err := svc.ImportRegistry(System(), readImport(b, path), kinbridge.ImportOptions{})
+		if err != nil {
+			b.Fatalf("build nation: %v", err)
+		}
+		os.Remove(path)
+		if engine == "postgres" {
+			if _, err := s.WriteDB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+				b.Fatal(err)
+			}
+		} else if _, err := s.WriteDB().ExecContext(ctx, "ANALYZE"); err != nil {
 			b.Fatal(err)
 		}
-	} else if _, err := s.WriteDB().ExecContext(ctx, "ANALYZE"); err != nil {
-		b.Fatal(err)
+		b.Logf("built in %v: %d households, %d persons, %d duplicate flags", time.Since(start).Round(time.Second), res.Households, res.Persons, res.DuplicateFlags)
+		size = res.Persons
+		if err := os.WriteFile(marker, []byte(want), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
-	b.Logf("built in %v: %d households, %d persons, %d duplicate flags", time.Since(start).Round(time.Second), res.Households, res.Persons, res.DuplicateFlags)
 
 	n := &nation{store: s, svc: svc}
 	// Each case is a person drawn at random, looked for (and their
@@ -473,6 +500,9 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 			return ctx
 		}
 		u, err := svc.CreateUser(System(), kinbridge.NewUser{Username: name, Role: role, UnitID: unitID, Password: testPassword})
+		if kinbridge.ErrorCode(err) == kinbridge.ECONFLICT && reuse {
+			u, err = svc.FindUserByUsername(System(), name)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -483,7 +513,7 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 	var persons []*kinbridge.Person
 	err = s.View(ctx, func(tx kinbridge.Tx) error {
 		for len(persons) < 600 {
-			p, err := tx.FindPersonByID(ctx, 1+rng.Int64N(int64(res.Persons)))
+			p, err := tx.FindPersonByID(ctx, 1+rng.Int64N(int64(size)))
 			if err != nil {
 				return err
 			}
@@ -526,6 +556,35 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 	b.Logf("%d users, %d cases", len(users), len(n.cases))
 	nations[engine] = n
 	return n
+}
+
+// nationUnits returns the headquarters and the regions of a nation built
+// by an earlier run: the root unit and its children.
+func nationUnits(b *testing.B, s *sqlstore.Store) (*kinbridge.Unit, []*kinbridge.Unit) {
+	ctx := context.Background()
+	var hq *kinbridge.Unit
+	var regions []*kinbridge.Unit
+	err := s.View(ctx, func(tx kinbridge.Tx) error {
+		units, err := tx.FindUnits(ctx, kinbridge.UnitFilter{})
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			if u.ParentID == 0 {
+				hq = u
+			}
+		}
+		for _, u := range units {
+			if hq != nil && u.ParentID == hq.ID {
+				regions = append(regions, u)
+			}
+		}
+		return nil
+	})
+	if err != nil || hq == nil || len(regions) != benchRegions {
+		b.Fatalf("the nation to reuse has no headquarters and %d regions (%v); build it again without KINBRIDGE_BENCH_REUSE", benchRegions, err)
+	}
+	return hq, regions
 }
 
 func isLatin(s string) bool {
@@ -610,11 +669,11 @@ func engineOf(b *testing.B, open Opener) string {
 	return e
 }
 
-// postgresBenchSchema (re)creates the schema kb_bench_nation and returns a
-// URL that works in it. It is not dropped when the benchmark ends, so that
-// every benchmark of the process can share the nation; the next process's
-// first build drops it.
-func postgresBenchSchema(b *testing.B) string {
+// postgresBenchSchema (re)creates the schema kb_bench_nation, if fresh,
+// and returns a URL that works in it. It is not dropped when the benchmark
+// ends, so that every benchmark of the process can share the nation; the
+// next process's first build drops it.
+func postgresBenchSchema(b *testing.B, fresh bool) string {
 	base := PostgresURL(b)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -623,8 +682,10 @@ func postgresBenchSchema(b *testing.B) string {
 	}
 	defer conn.Close(ctx)
 	const schema = "kb_bench_nation"
-	if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
+	if fresh {
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema); err != nil {
+			b.Fatal(err)
+		}
 	}
 	u, err := url.Parse(base)
 	if err != nil {
