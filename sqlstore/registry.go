@@ -128,8 +128,17 @@ const sqliteMaxVariables = 32766
 // below it, the defaults serve.
 const bulkRows = 100
 
-// sqliteBulkCacheKiB is the writer's page cache for bulk writes, in KiB.
-var sqliteBulkCacheKiB = 1 << 20
+// sqliteBulkCacheKiB is the writer's page cache for bulk writes, in KiB:
+// at least the smaller figure, and sqliteBulkCacheKiBPerRow for each row
+// of the batch up to the larger (a registry takes some 800 bytes a person
+// on disk, households and flags included, and a transaction keeps every
+// page it changed in the cache — those that do not fit are written to the
+// WAL early, and again when they change again).
+var (
+	sqliteBulkCacheKiB       = 1 << 20
+	sqliteBulkCacheKiBPerRow = 2
+	sqliteBulkCacheKiBMax    = 4 << 20
+)
 
 // insertRows inserts n rows of the columns into table in as few statements
 // as the engine allows. On PostgreSQL it is one INSERT … SELECT FROM
@@ -272,10 +281,12 @@ func (tx *Tx) bulkInsert(ctx context.Context, op, table string, n int, cols []co
 }
 
 // bulkCache readies an SQLite transaction for bulk writes, and gives the
-// writer connection a page cache fit for them. SQLite's default (2 MiB) holds a sliver of the term index of a
-// large registry: each insert then reads its page back from the file and
-// spills a dirty one into the WAL, and an import spends its time in
-// system calls. The setting stays with the connection.
+// writer connection a page cache fit for them (sqliteBulkCacheKiB).
+// SQLite's default (2 MiB) holds a sliver of the term index of a large
+// registry: each insert then reads its page back from the file and spills
+// a dirty one into the WAL, and an import spends its time in system calls.
+// The setting stays with the connection until the next bulk write sets
+// it; a smaller one frees the pages above it.
 func (tx *Tx) bulkCache(ctx context.Context, rows int) error {
 	if tx.postgres() || rows < bulkRows {
 		return nil
@@ -284,11 +295,12 @@ func (tx *Tx) bulkCache(ctx context.Context, rows int) error {
 	// immediate check may abort a statement, which needs a statement journal
 	// (see insertRows); a violation still fails the transaction, at commit.
 	// defer_foreign_keys ends with the transaction.
-	// Temporary files — the statement journals of multi-row INSERTs, the
-	// sorter of an INSERT … SELECT … ORDER BY — are kept in memory rather
-	// than written to and read back from disk; the setting stays with the
+	// Temporary files — the statement journals of multi-row INSERTs that
+	// SQLite keeps all the same, sorters — are kept in memory rather than
+	// written to and read back from disk; the setting stays with the
 	// connection, like the cache's, and only spares the writer disk I/O.
-	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", sqliteBulkCacheKiB), "PRAGMA defer_foreign_keys = ON", "PRAGMA temp_store = MEMORY"} {
+	cache := min(max(sqliteBulkCacheKiB, rows*sqliteBulkCacheKiBPerRow), sqliteBulkCacheKiBMax)
+	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", cache), "PRAGMA defer_foreign_keys = ON", "PRAGMA temp_store = MEMORY"} {
 		if _, err := tx.exec(ctx, q); err != nil {
 			return tx.store.mapError(err, "set cache size", "cache")
 		}
