@@ -74,9 +74,19 @@ func (tx *Tx) FlagDuplicatesOf(ctx context.Context, firstID, lastID int64) (int,
 	for i, f := range flags {
 		los[i], his[i], reasons[i] = f.lo, f.hi, f.reason
 	}
+	// Every flag found has a person of the range on one side. When no flag
+	// has one yet — an import's new persons — none can exist already, and
+	// the rows go in without the check for each (an upsert, which on
+	// SQLite also keeps a statement journal).
+	var exists bool
+	err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM duplicate_flags WHERE person_id >= ? AND person_id <= ?)
+		OR EXISTS (SELECT 1 FROM duplicate_flags WHERE other_id >= ? AND other_id <= ?)`, firstID, lastID, firstID, lastID).Scan(&exists)
+	if err != nil {
+		return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
+	}
 	made, err := tx.bulkInsert(ctx, "flag duplicates", "duplicate_flags", n, []column{
 		intColumn("person_id", los), intColumn("other_id", his), textColumn("reason", reasons), constColumn("created", tx.now),
-	}, bulkOptions{skipExisting: true})
+	}, bulkOptions{skipExisting: exists})
 	return int(made), err
 }
 

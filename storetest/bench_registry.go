@@ -499,9 +499,13 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 		if ctx, ok := users[name]; ok {
 			return ctx
 		}
-		u, err := svc.CreateUser(System(), kinbridge.NewUser{Username: name, Role: role, UnitID: unitID, Password: testPassword})
-		if kinbridge.ErrorCode(err) == kinbridge.ECONFLICT && reuse {
+		var u *kinbridge.User
+		var err error
+		if reuse {
 			u, err = svc.FindUserByUsername(System(), name)
+		}
+		if u == nil {
+			u, err = svc.CreateUser(System(), kinbridge.NewUser{Username: name, Role: role, UnitID: unitID, Password: testPassword})
 		}
 		if err != nil {
 			b.Fatal(err)
