@@ -3,6 +3,9 @@ package kinbridge
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -557,19 +560,72 @@ func (s *Service) SearchPersons(ctx context.Context, q string, limit int) ([]*Se
 		}
 		// The result list shows each person's names: each is a read of
 		// their record, so that "who saw this person" finds it.
-		if err := s.audit(ctx, tx, a, AuditEvent{Action: "person.search", RecordType: "person", UnitID: a.UnitID,
-			Detail: map[string]any{"query": q, "found": len(results)}}); err != nil {
-			return err
-		}
+		events := make([]AuditEvent, 0, 1+len(results))
+		events = append(events, AuditEvent{Action: "person.search", RecordType: "person", UnitID: a.UnitID,
+			Detail: map[string]any{"query": q, "found": len(results)}})
 		for _, r := range results {
-			err := s.audit(ctx, tx, a, AuditEvent{Action: "person.search_result", RecordType: "person", RecordID: r.Person.ID, UnitID: r.Person.UnitID})
-			if err != nil {
+			events = append(events, AuditEvent{Action: "person.search_result", RecordType: "person", RecordID: r.Person.ID, UnitID: r.Person.UnitID})
+		}
+		return s.auditAll(ctx, tx, a, events)
+	})
+	return results, err
+}
+
+// batchAppender is a Tx that stores entries linked one after the other in
+// one step (sqlstore's AppendAuditEntries).
+type batchAppender interface {
+	AppendAuditEntries(ctx context.Context, es []*AuditEntry) error
+}
+
+// auditAll appends an entry for each event, in order, as audit does for
+// one — the same entries, in the same chain — but in one step when the
+// store can: a search appends one for every person it shows.
+func (s *Service) auditAll(ctx context.Context, tx Tx, a *Actor, events []AuditEvent) error {
+	b, ok := tx.(batchAppender)
+	if !ok || len(events) < 2 {
+		for _, ev := range events {
+			if err := s.audit(ctx, tx, a, ev); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	return results, err
+	}
+	entries := make([]*AuditEntry, len(events))
+	for i, ev := range events {
+		detail := "{}"
+		if len(ev.Detail) > 0 {
+			clean := make(map[string]any, len(ev.Detail))
+			for k, v := range ev.Detail {
+				if !isSecretKey(k) {
+					clean[k] = v
+				}
+			}
+			text, err := json.Marshal(clean) // map keys are sorted: the text is canonical
+			if err != nil {
+				return fmt.Errorf("audit detail: %w", err)
+			}
+			detail = string(text)
+		}
+		entries[i] = &AuditEntry{ActorID: a.UserID, ActorName: a.Username, UnitID: ev.UnitID,
+			Action: ev.Action, RecordType: ev.RecordType, RecordID: ev.RecordID, Addr: a.Addr, Detail: detail}
+	}
+	// As AppendAudit: linked to the head the store gives, and, if another
+	// append came first, once more to the head read under its lock.
+	for attempt := 1; ; attempt++ {
+		head, err := tx.AuditHead(ctx)
+		if err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		for _, e := range entries {
+			e.Link(head, tx.Now())
+			head = AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+		}
+		err = b.AppendAuditEntries(ctx, entries)
+		if errors.Is(err, ErrAuditHeadMoved) && attempt == 1 {
+			continue
+		}
+		return err
+	}
 }
 
 // rankedPerson is a person the hits found, with their best score.

@@ -102,10 +102,13 @@ type column struct {
 	pgType   string // element type of the array PostgreSQL unnests
 	ints     []int64
 	texts    []string
+	anys     []any
 	constant any
 	isConst  bool
 }
 
+// anyColumn is a column of values of any type, for SQLite only.
+func anyColumn(name string, v []any) column     { return column{name: name, anys: v} }
 func intColumn(name string, v []int64) column   { return column{name: name, pgType: "bigint", ints: v} }
 func textColumn(name string, v []string) column { return column{name: name, pgType: "text", texts: v} }
 func constColumn(name string, v any) column     { return column{name: name, constant: v, isConst: true} }
@@ -115,6 +118,8 @@ func (c column) value(i int) any {
 		return c.constant
 	case c.ints != nil:
 		return c.ints[i]
+	case c.anys != nil:
+		return c.anys[i]
 	}
 	return c.texts[i]
 }

@@ -30,6 +30,7 @@ var registryCases = []struct {
 	{"Search", testSearch},
 	{"SearchScope", testSearchScope},
 	{"SearchUsesIndex", testSearchUsesIndex},
+	{"SearchAuditChain", testSearchAuditChain},
 	{"Duplicates", testDuplicates},
 	{"Merge", testMerge},
 	{"Import", testImport},

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kinbridge/kinbridge"
@@ -174,6 +176,58 @@ func testSearchUsesIndex(t *testing.T, open Opener) {
 	case "postgres":
 		if !strings.Contains(got, "person_terms_term") || !strings.Contains(got, "Index Cond: ((term >= ") {
 			t.Errorf("the search is not a range of the term index:\n%s", got)
+		}
+	}
+}
+
+// testSearchAuditChain checks that the entries a search appends in one
+// step (one for the search, one for each person shown) are the chain's:
+// searches racing each other and a write in between, the log verifies,
+// and each search left its entries one after the other.
+func testSearchAuditChain(t *testing.T, open Opener) {
+	f := newRegistry(t, open)
+	officer := As(f.officerA1)
+	h := f.mustHousehold(t, officer, f.officeA1, "1 River Road")
+	for i := range 5 {
+		f.mustPerson(t, officer, resident(h, "", fmt.Sprintf("Chain Person%c", 'a'+i), ""))
+	}
+	before := f.head(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 8 {
+		wg.Go(func() {
+			res, err := f.svc.SearchPersons(officer, "chain", 10)
+			if err == nil && len(res) != 5 {
+				err = fmt.Errorf("found %d, want 5", len(res))
+			}
+			errs <- err
+		})
+	}
+	wg.Go(func() { errs <- f.svc.UpdateHousehold(officer, h) })
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		mustNoErr(t, err, "search or write")
+	}
+	if got, want := f.head(t), before+8*6+1; got != want {
+		t.Errorf("head at %d, want %d", got, want)
+	}
+	n, problem, err := f.svc.VerifyAudit(f.sys, nil)
+	mustNoErr(t, err, "verify")
+	if problem != nil {
+		t.Fatalf("audit log broken after %d entries: %+v", n, problem)
+	}
+	entries, err := f.svc.FindAuditEntries(f.sys, kinbridge.AuditFilter{Limit: 8*6 + 1})
+	mustNoErr(t, err, "audit entries")
+	slices.Reverse(entries)
+	for i := 0; i < len(entries); i++ {
+		if entries[i].Action != "person.search" {
+			continue
+		}
+		for k := 1; k <= 5; k++ {
+			if i+k >= len(entries) || entries[i+k].Action != "person.search_result" || entries[i+k].ActorName != "officer-a1" {
+				t.Fatalf("entry %d after a search: %+v", k, entries[min(i+k, len(entries)-1)])
+			}
 		}
 	}
 }
