@@ -208,6 +208,13 @@ func (s *Service) ImportRegistry(ctx context.Context, rows []ImportRow, opt Impo
 		for i, p := range ps {
 			res.PersonIDs[i] = p.ID
 		}
+		// One entry for the whole import, not one per record: the import is
+		// one transaction, and the entry names who imported, the counts and
+		// the id ranges of the households and persons it made. The ids are
+		// ascending in row order (ImportResult); on SQLite, whose one writer
+		// holds the database, each range holds exactly the import's records,
+		// and on PostgreSQL, whose ids come from sequences that concurrent
+		// writes also draw on, it does when last-first+1 equals the count.
 		return s.audit(ctx, tx, a, AuditEvent{Action: "registry.import", RecordType: "household", RecordID: hs[0].ID, UnitID: a.UnitID,
 			Detail: map[string]any{"rows": len(rows), "households": len(hs), "persons": len(ps), "rejected": len(rejected),
 				"first_household_id": hs[0].ID, "last_household_id": hs[len(hs)-1].ID,

@@ -160,11 +160,10 @@ func splitName(s string) []string {
 func Loose(s string) string {
 	b := []byte(NormalizeName(s))
 	// The rules apply one after the other, each to the whole name, as a
-	// chain of replacements would; none lengthens the name, so each
-	// rewrites the buffer in place.
-	// Most rules find nothing in a given name: a rule runs only if its
-	// first letter is in the name (has is kept up to date: a replacement
-	// only removes letters or adds those of its to).
+	// chain of strings.ReplaceAll would; none lengthens the name, so each
+	// rewrites the buffer in place. Most find nothing in a given name: a
+	// rule runs only if its first letter is in the name (has, renewed
+	// whenever a rule may have changed the name).
 	var has [256]bool
 	for _, c := range b {
 		has[c] = true
