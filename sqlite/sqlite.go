@@ -42,8 +42,11 @@ func Migrations() fs.FS {
 // loss; foreign_keys is off in SQLite unless asked for. BEGIN IMMEDIATE takes
 // the write lock at the start of each transaction, so that a transaction
 // that reads and then writes never fails with SQLITE_BUSY halfway.
+// temp_store(MEMORY) keeps the temporary b-trees SQLite builds for a
+// multi-row insert into a table with foreign keys, and for sorts, off the
+// disk: a bulk import would otherwise write and read a temporary file.
 const writerParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)" +
-	"&_pragma=synchronous(FULL)&_txlock=immediate"
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // readerParams configure the read pool: query_only makes a stray write fail
 // rather than contend with the writer.
