@@ -70,6 +70,7 @@ type Tx interface {
 	ScanAudit(ctx context.Context, fn func(*AuditEntry) error) error
 
 	RegistryTx
+	WelfareTx
 }
 
 // RegistryTx is the registry's part of a transaction: programmes,
