@@ -2,173 +2,22 @@ package smtp
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/kinbridge/kinbridge/smtp/smtptest"
 )
-
-// received is one mail the fake server took.
-type received struct {
-	From, To string
-	Data     []byte
-	TLS      bool
-	User     string // who authenticated, "" if nobody
-}
-
-// fakeServer is an SMTP server in the test's process, built on go-smtp's
-// server package. It refuses the recipients in refuse.
-type fakeServer struct {
-	Addr   string
-	Roots  *x509.CertPool // trusts the server's certificate
-	refuse map[string]bool
-
-	mu   sync.Mutex
-	mail []received
-}
-
-type fakeOptions struct {
-	TLS  bool // offer STARTTLS
-	Auth bool // offer AUTH PLAIN (user "kb", password "secret")
-}
-
-func startFakeServer(t *testing.T, opt fakeOptions) *fakeServer {
-	t.Helper()
-	f := &fakeServer{refuse: map[string]bool{"nobody@example.org": true}}
-	s := gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) {
-		return &fakeSession{f: f, conn: c, auth: opt.Auth}, nil
-	}))
-	s.Domain = "localhost"
-	s.AllowInsecureAuth = true
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	if opt.TLS {
-		cert, roots := selfSigned(t)
-		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-		f.Roots = roots
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Addr = ln.Addr().String()
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
-	return f
-}
-
-func (f *fakeServer) received() []received {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]received(nil), f.mail...)
-}
-
-type fakeSession struct {
-	f    *fakeServer
-	conn *gosmtp.Conn
-	auth bool
-	user string
-	from string
-	to   []string
-}
-
-func (s *fakeSession) AuthMechanisms() []string {
-	if !s.auth {
-		return nil
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *fakeSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != "kb" || password != "secret" {
-			return errors.New("invalid credentials")
-		}
-		s.user = username
-		return nil
-	}), nil
-}
-
-func (s *fakeSession) Mail(from string, _ *gosmtp.MailOptions) error {
-	if s.auth && s.user == "" {
-		return gosmtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *fakeSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if s.f.refuse[to] {
-		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *fakeSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.f.mu.Lock()
-	defer s.f.mu.Unlock()
-	for _, to := range s.to {
-		s.f.mail = append(s.f.mail, received{From: s.from, To: to, Data: b, TLS: isTLS, User: s.user})
-	}
-	return nil
-}
-
-func (s *fakeSession) Reset()        { s.from, s.to = "", nil }
-func (s *fakeSession) Logout() error { return nil }
-
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "kinbridge test SMTP"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, roots
-}
 
 func mustMailer(t *testing.T, cfg Config) *Mailer {
 	t.Helper()
@@ -182,7 +31,7 @@ func mustMailer(t *testing.T, cfg Config) *Mailer {
 // TestSendDigest sends a digest with a Korean subject over STARTTLS with
 // AUTH PLAIN and reads back what the server received.
 func TestSendDigest(t *testing.T) {
-	srv := startFakeServer(t, fakeOptions{TLS: true, Auth: true})
+	srv := smtptest.Start(t, smtptest.Options{TLS: true, Auth: true})
 	date := time.Date(2026, 11, 27, 9, 30, 0, 0, time.FixedZone("KST", 9*3600))
 	m := mustMailer(t, Config{Addr: srv.Addr, From: "kinbridge <noreply@kinbridge.example>", Username: "kb", Password: "secret",
 		TLSConfig: &tls.Config{RootCAs: srv.Roots}, Timeout: 5 * time.Second, Now: func() time.Time { return date }})
@@ -192,7 +41,7 @@ func TestSendDigest(t *testing.T) {
 	if err := m.Send(context.Background(), "officer@example.org", subject, body); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	got := srv.received()
+	got := srv.Received()
 	if len(got) != 1 {
 		t.Fatalf("the server received %d mails, want 1", len(got))
 	}
@@ -248,20 +97,20 @@ func TestSendDigest(t *testing.T) {
 	if err := m.Send(context.Background(), "second@example.org", "again", "again"); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.received(); len(got) != 2 || !got[1].TLS {
+	if got := srv.Received(); len(got) != 2 || !got[1].TLS {
 		t.Errorf("the second mail: %+v", got[1:])
 	}
 }
 
 func TestRefusedRecipient(t *testing.T) {
-	srv := startFakeServer(t, fakeOptions{})
+	srv := smtptest.Start(t, smtptest.Options{})
 	m := mustMailer(t, Config{Addr: srv.Addr, From: "noreply@kinbridge.example", Timeout: 5 * time.Second})
-	err := m.Send(context.Background(), "nobody@example.org", "digest", "body")
+	err := m.Send(context.Background(), smtptest.Refused, "digest", "body")
 	var smtpErr *gosmtp.SMTPError
-	if !errors.As(err, &smtpErr) || smtpErr.Code != 550 || !strings.Contains(err.Error(), "RCPT TO <nobody@example.org> refused") {
+	if !errors.As(err, &smtpErr) || smtpErr.Code != 550 || !strings.Contains(err.Error(), "RCPT TO <"+smtptest.Refused+"> refused") {
 		t.Errorf("Send to a refused recipient: %v, want the server's 550 naming the recipient", err)
 	}
-	if got := srv.received(); len(got) != 0 {
+	if got := srv.Received(); len(got) != 0 {
 		t.Errorf("the server received %d mails", len(got))
 	}
 }
@@ -269,12 +118,12 @@ func TestRefusedRecipient(t *testing.T) {
 // TestPlainServer: a server that offers no TLS gets the mail in the clear;
 // a password goes to it only because it is on this machine.
 func TestPlainServer(t *testing.T) {
-	srv := startFakeServer(t, fakeOptions{Auth: true})
+	srv := smtptest.Start(t, smtptest.Options{Auth: true})
 	m := mustMailer(t, Config{Addr: srv.Addr, From: "noreply@kinbridge.example", Username: "kb", Password: "secret", Timeout: 5 * time.Second})
 	if err := m.Send(context.Background(), "officer@example.org", "digest", "body"); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.received(); len(got) != 1 || got[0].TLS || got[0].User != "kb" {
+	if got := srv.Received(); len(got) != 1 || got[0].TLS || got[0].User != "kb" {
 		t.Errorf("received %+v", got)
 	}
 
