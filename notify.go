@@ -246,7 +246,9 @@ func (s *Service) escalate(ctx context.Context, a *Actor, id int64) (bool, error
 		}
 		for _, u := range supervisors {
 			err := s.notify(ctx, tx, &Notification{UserID: u.ID, Kind: NotifyEscalated, ProblemID: p.ID,
-				Key:  fmt.Sprintf("escalated:%d:%d", p.ID, level),
+				// A reopened or accepted problem has a new due date and
+				// escalates afresh: the key is the level of this deadline's.
+				Key:  fmt.Sprintf("escalated:%d:%d:%d", p.ID, level, p.DueAt.Unix()),
 				Text: fmt.Sprintf("Problem #%d (%s) is past due and was escalated to your unit.", p.ID, p.Category),
 				Args: map[string]string{"problem": fmt.Sprint(p.ID), "category": p.Category, "level": fmt.Sprint(level)}})
 			if err != nil {

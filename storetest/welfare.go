@@ -21,6 +21,14 @@ var welfareCases = []struct {
 	{"ProblemVersionConflict", testProblemVersionConflict},
 	{"ProblemReferral", testProblemReferral},
 	{"ProblemFilters", testProblemFilters},
+	{"RecordVisitAllOrNothing", testRecordVisitAllOrNothing},
+	{"VisitPlansDueVisits", testVisitPlansDueVisits},
+	{"Escalation", testEscalation},
+	{"JobsOnceAcrossRestart", testJobsOnceAcrossRestart},
+	{"JobsConcurrent", testJobsConcurrent},
+	{"DigestAndMail", testDigestAndMail},
+	{"Dashboard", testDashboard},
+	{"Notifications", testNotifications},
 }
 
 // welfare is the registry fixture with welfare users and households:
