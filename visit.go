@@ -128,8 +128,10 @@ func (s *Service) SaveVisitPlan(ctx context.Context, p *VisitPlan) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
+	if p.ID == 0 {
+		if err := p.Validate(); err != nil {
+			return err
+		}
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		action := "visit_plan.update"
@@ -162,8 +164,12 @@ func (s *Service) SaveVisitPlan(ctx context.Context, p *VisitPlan) error {
 			if err := authorize(a, ActionWelfarePlan, old.UnitPath, "visit plan"); err != nil {
 				return err
 			}
-			// Only the period and whether it is active change.
+			// Only the period and whether it is active change; the change
+			// is checked once the plan's unit and programme are known.
 			p.UnitID, p.ProgrammeID, p.UnitPath = old.UnitID, old.ProgrammeID, old.UnitPath
+			if err := p.Validate(); err != nil {
+				return err
+			}
 			if err := tx.UpdateVisitPlan(ctx, p); err != nil {
 				return err
 			}
