@@ -34,6 +34,11 @@ const (
 	ActionWelfareRecord    Action = "welfare.record"
 	ActionWelfarePlan      Action = "welfare.plan"
 	ActionWelfareDashboard Action = "welfare.dashboard"
+
+	ActionDirectiveView    Action = "directive.view"
+	ActionDirectiveIssue   Action = "directive.issue"
+	ActionDirectiveRespond Action = "directive.respond"
+	ActionDirectiveReview  Action = "directive.review"
 )
 
 // Permission says which roles may perform an action, on records inside their
@@ -70,6 +75,10 @@ var Policy = []Permission{
 	{ActionWelfareRecord, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "record visits, raise and work on problems, refer and accept referrals"},
 	{ActionWelfarePlan, []Role{RoleAdministrator, RoleSupervisor}, "set visit plans and households' case officers"},
 	{ActionWelfareDashboard, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleViewer}, "see a unit's welfare dashboard (counts only)"},
+	{ActionDirectiveView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleViewer}, "see directives, their versions, reports and roll-ups"},
+	{ActionDirectiveIssue, []Role{RoleAdministrator, RoleSupervisor}, "issue, pass on, amend and withdraw directives"},
+	{ActionDirectiveRespond, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "acknowledge a directive and report on it for one's unit"},
+	{ActionDirectiveReview, []Role{RoleAdministrator, RoleSupervisor}, "accept or return the reports on a directive one's unit issued"},
 }
 
 // Allowed reports whether the role may perform the action at all.

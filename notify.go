@@ -116,10 +116,15 @@ func (s *Service) Email(ctx context.Context) (string, error) {
 
 // JobReport says what one run of the background jobs did.
 type JobReport struct {
-	Escalated   int // escalation steps taken
-	Digests     int // daily digests put in inboxes
-	MailsSent   int
-	MailsFailed int
+	Escalated int // escalation steps taken
+	Digests   int // daily digests put in inboxes
+	// Directives: versions whose addressees were reminded of the due date,
+	// versions noticed overdue to their issuers, weekly digests.
+	DirectiveReminders int
+	DirectiveOverdue   int
+	DirectiveWeekly    int
+	MailsSent          int
+	MailsFailed        int
 }
 
 // dueSoon: the daily digest lists problems due within this time.
@@ -156,6 +161,9 @@ func (s *Service) RunJobs(ctx context.Context, mailer Mailer) (JobReport, error)
 	}
 	if r.Digests, err = s.runDigests(ctx, a, mailer != nil); err != nil {
 		return r, fmt.Errorf("digests: %w", err)
+	}
+	if err := s.runDirectiveJobs(ctx, a, &r); err != nil {
+		return r, fmt.Errorf("directives: %w", err)
 	}
 	if mailer != nil {
 		if r.MailsSent, r.MailsFailed, err = s.sendMail(ctx, mailer); err != nil {

@@ -71,6 +71,7 @@ type Tx interface {
 
 	RegistryTx
 	WelfareTx
+	DirectiveTx
 }
 
 // RegistryTx is the registry's part of a transaction: programmes,

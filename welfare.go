@@ -491,6 +491,14 @@ const (
 	NotifyReferralReturned = "referral_returned" // a unit sent back the problem you referred
 	NotifyEscalated        = "escalated"         // a problem of your subtree is past due
 	NotifyDigest           = "digest"            // today's due-soon and overdue work
+
+	NotifyDirective        = "directive"         // a directive reached your unit
+	NotifyDirectiveDue     = "directive_due"     // your unit's report is due soon
+	NotifyDirectiveOverdue = "directive_overdue" // units are overdue on a directive your unit issued
+	NotifyDirectiveWeekly  = "directive_weekly"  // this week's overdue assignments of your subtree
+	NotifyReportSubmitted  = "report_submitted"  // a report waits for your review
+	NotifyReportAccepted   = "report_accepted"   // your report was accepted
+	NotifyReportReturned   = "report_returned"   // your report was returned
 )
 
 // Notification is one line of a user's inbox. Key makes it unique for the
