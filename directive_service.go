@@ -79,6 +79,25 @@ func addresseeUnits(ctx context.Context, tx Tx, issuer *Unit, ad Addressees) ([]
 		return units, nil
 	}
 	units := make([]*Unit, 0, len(ad.UnitIDs))
+	if len(ad.UnitIDs) > 64 {
+		// Many units: one read of the issuer's subtree, not one per unit.
+		subtree, err := tx.FindUnits(ctx, UnitFilter{PathPrefix: issuer.Path})
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]*Unit, len(subtree))
+		for _, u := range subtree {
+			byID[u.ID] = u
+		}
+		for _, id := range ad.UnitIDs {
+			u := byID[id]
+			if u == nil || u.ID == issuer.ID {
+				return nil, FieldError("addressees", "error.directive.addressee", "Unit %d is not below the issuing unit.", id)
+			}
+			units = append(units, u)
+		}
+		return units, nil
+	}
 	for _, id := range ad.UnitIDs {
 		u, err := tx.FindUnitByID(ctx, id)
 		if ErrorCode(err) == ENOTFOUND || (err == nil && (u.ID == issuer.ID || !strings.HasPrefix(u.Path, issuer.Path))) {

@@ -62,6 +62,10 @@ func (tx *Tx) FindUnits(ctx context.Context, f kinbridge.UnitFilter) ([]*kinbrid
 	if f.Path != "" {
 		where, args = append(where, "path = ?"), append(args, f.Path)
 	}
+	if f.Depth > 0 {
+		// units_depth_path answers a level of a subtree as one range.
+		where, args = append(where, "depth = ?"), append(args, f.Depth)
+	}
 	q := "SELECT " + unitColumns + " FROM units" + whereClause(where) + " ORDER BY path"
 	if f.Limit > 0 {
 		q, args = q+" LIMIT ?", append(args, f.Limit)

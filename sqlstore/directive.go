@@ -1,0 +1,282 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+)
+
+// The directives capability's storage: this file holds directive versions
+// and attachments; directive_assignment.go the assignments and the roll-up
+// counters; directive_report.go reports and evidence.
+
+// jsonText is the SQL that reads a JSON column as text: PostgreSQL keeps
+// them as jsonb.
+func (tx *Tx) jsonText(col string) string {
+	if tx.postgres() {
+		return col + "::text"
+	}
+	return col
+}
+
+func (tx *Tx) directiveSelect() string {
+	return `SELECT d.id, d.series_id, d.version, COALESCE(d.parent_id, 0), d.root_id, d.issuer_unit_id, d.title, d.body, d.due_at,
+		` + tx.jsonText("d.addressees") + `, ` + tx.jsonText("d.actions") + `, d.status, d.note, d.issued_at, COALESCE(d.issued_by, 0),
+		d.issued_by_name, d.reminded_at, d.overdue_notice_at, u.path
+	FROM directives d JOIN units u ON u.id = d.issuer_unit_id`
+}
+
+func scanDirective(row interface{ Scan(...any) error }) (*kinbridge.Directive, error) {
+	var d kinbridge.Directive
+	var addressees, actions string
+	err := row.Scan(&d.ID, &d.SeriesID, &d.Version, &d.ParentID, &d.RootID, &d.IssuerUnitID, &d.Title, &d.Body, scanTime{&d.DueAt},
+		&addressees, &actions, &d.Status, &d.Note, scanTime{&d.IssuedAt}, &d.IssuedBy, &d.IssuedByName,
+		scanTime{&d.RemindedAt}, scanTime{&d.OverdueNoticeAt}, &d.IssuerPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(addressees), &d.Addressees); err != nil {
+		return nil, fmt.Errorf("directive %d addressees: %w", d.ID, err)
+	}
+	if err := json.Unmarshal([]byte(actions), &d.Actions); err != nil {
+		return nil, fmt.Errorf("directive %d actions: %w", d.ID, err)
+	}
+	if len(d.Actions) == 0 {
+		d.Actions = nil
+	}
+	return &d, nil
+}
+
+// CreateDirective stores a version and sets its ID. A first version is its
+// own series (SeriesID = ID), and an original its own root (RootID = ID):
+// both are known only after the insert, so the row is given them at once,
+// in the same transaction.
+func (tx *Tx) CreateDirective(ctx context.Context, d *kinbridge.Directive) error {
+	addressees, err := json.Marshal(d.Addressees)
+	if err != nil {
+		return fmt.Errorf("create directive: %w", err)
+	}
+	actions := []byte("[]")
+	if len(d.Actions) > 0 {
+		if actions, err = json.Marshal(d.Actions); err != nil {
+			return fmt.Errorf("create directive: %w", err)
+		}
+	}
+	if d.Version <= 1 {
+		d.Version, d.SeriesID = 1, 0
+		if d.ParentID == 0 {
+			d.RootID = 0
+		}
+	}
+	if d.Status == "" {
+		d.Status = kinbridge.DirectiveIssued
+	}
+	if d.IssuedAt.IsZero() {
+		d.IssuedAt = tx.now
+	}
+	d.DueAt, d.IssuedAt = micro(d.DueAt), micro(d.IssuedAt)
+	err = tx.queryRow(ctx, `
+		INSERT INTO directives (series_id, version, parent_id, root_id, issuer_unit_id, title, body, due_at, addressees, actions,
+			status, note, issued_at, issued_by, issued_by_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.SeriesID, d.Version, nullID(d.ParentID), d.RootID, d.IssuerUnitID, d.Title, d.Body, d.DueAt, string(addressees), string(actions),
+		string(d.Status), d.Note, d.IssuedAt, nullID(d.IssuedBy), d.IssuedByName,
+	).Scan(&d.ID)
+	if err != nil {
+		return tx.store.mapError(err, "create directive", "directive")
+	}
+	if d.SeriesID == 0 || d.RootID == 0 {
+		if d.SeriesID == 0 {
+			d.SeriesID = d.ID
+		}
+		if d.RootID == 0 {
+			d.RootID = d.ID
+		}
+		if err := tx.execOne(ctx, "directive", "create directive", "UPDATE directives SET series_id = ?, root_id = ? WHERE id = ?",
+			d.SeriesID, d.RootID, d.ID); err != nil {
+			return err
+		}
+	}
+	if d.IssuerPath == "" {
+		u, err := findUnitByID(ctx, tx, d.IssuerUnitID)
+		if err != nil {
+			return err
+		}
+		d.IssuerPath = u.Path
+	}
+	return nil
+}
+
+// SetDirectiveStatus marks a version superseded or withdrawn; a non-empty
+// note (why it was withdrawn) replaces the version's note.
+func (tx *Tx) SetDirectiveStatus(ctx context.Context, id int64, st kinbridge.DirectiveStatus, note string) error {
+	return tx.execOne(ctx, "directive", "set directive status",
+		"UPDATE directives SET status = ?, note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
+		string(st), note, note, id)
+}
+
+// MarkDirectiveJobs writes the non-zero times of the jobs' reminder and
+// overdue notice.
+func (tx *Tx) MarkDirectiveJobs(ctx context.Context, id int64, remindedAt, overdueNoticeAt time.Time) error {
+	return tx.execOne(ctx, "directive", "mark directive jobs",
+		"UPDATE directives SET reminded_at = COALESCE(?, reminded_at), overdue_notice_at = COALESCE(?, overdue_notice_at) WHERE id = ?",
+		nullTime(micro(remindedAt)), nullTime(micro(overdueNoticeAt)), id)
+}
+
+// FindDirectiveByID returns the version with its issuer's path and its
+// attachments.
+func (tx *Tx) FindDirectiveByID(ctx context.Context, id int64) (*kinbridge.Directive, error) {
+	ds, err := tx.findDirectives(ctx, tx.directiveSelect()+" WHERE d.id = ?", id)
+	if err != nil {
+		return nil, err
+	} else if len(ds) == 0 {
+		return nil, notFound("directive")
+	}
+	return ds[0], nil
+}
+
+// FindDirectiveVersions returns every version of a series, oldest first.
+func (tx *Tx) FindDirectiveVersions(ctx context.Context, seriesID int64) ([]*kinbridge.Directive, error) {
+	ds, err := tx.findDirectives(ctx, tx.directiveSelect()+" WHERE d.series_id = ? ORDER BY d.version", seriesID)
+	if err != nil {
+		return nil, err
+	} else if len(ds) == 0 {
+		return nil, notFound("directive")
+	}
+	return ds, nil
+}
+
+// FindDirectives returns the latest version of each series f selects —
+// the one in force, or the withdrawn one — newest first. The latest
+// version of a series is its one version not superseded, which the partial
+// indexes hold.
+func (tx *Tx) FindDirectives(ctx context.Context, f kinbridge.DirectiveFilter) ([]*kinbridge.Directive, error) {
+	where := []string{"d.status <> 'superseded'"}
+	var args []any
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.IssuerUnitID != 0 {
+		add("d.issuer_unit_id = ?", f.IssuerUnitID)
+	}
+	if f.AddressedTo != 0 {
+		add("d.id IN (SELECT a.directive_id FROM assignments a WHERE a.unit_id = ? AND a.live)", f.AddressedTo)
+	}
+	if f.ParentID != 0 {
+		add("d.parent_id = ?", f.ParentID)
+	}
+	if f.RootID != 0 {
+		add("d.root_id = ?", f.RootID)
+	}
+	if f.Unreminded {
+		add("d.status = 'issued' AND d.reminded_at IS NULL")
+	}
+	if f.OverdueUnnoticed {
+		add("d.status = 'issued' AND d.overdue_notice_at IS NULL")
+	}
+	if !f.DueBefore.IsZero() {
+		add("d.due_at < ?", f.DueBefore)
+	}
+	q := tx.directiveSelect() + whereClause(where) + " ORDER BY d.id DESC"
+	if f.Limit > 0 {
+		q, args = q+" LIMIT ?", append(args, f.Limit)
+	}
+	return tx.findDirectives(ctx, q, args...)
+}
+
+// findDirectives runs a directive query and fills the versions'
+// attachments with one more query.
+func (tx *Tx) findDirectives(ctx context.Context, q string, args ...any) ([]*kinbridge.Directive, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, tx.store.mapError(err, "find directives", "directive")
+	}
+	ds := []*kinbridge.Directive{}
+	for rows.Next() {
+		d, err := scanDirective(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find directives: %w", err)
+		}
+		ds = append(ds, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "find directives", "directive")
+	}
+	if len(ds) == 0 {
+		return ds, nil
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	atts, err := tx.findAttachments(ctx, "directive", ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		d.Attachments = atts[d.ID]
+	}
+	return ds, nil
+}
+
+const attachmentColumns = "id, owner_type, owner_id, name, content_type, size, sha256, key, created"
+
+func scanAttachment(row interface{ Scan(...any) error }) (*kinbridge.Attachment, error) {
+	var a kinbridge.Attachment
+	if err := row.Scan(&a.ID, &a.OwnerType, &a.OwnerID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Key, scanTime{&a.Created}); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// CreateAttachment stores the attachment's record and sets its ID.
+func (tx *Tx) CreateAttachment(ctx context.Context, a *kinbridge.Attachment) error {
+	if a.Created.IsZero() {
+		a.Created = tx.now
+	}
+	a.Created = micro(a.Created)
+	err := tx.queryRow(ctx, `
+		INSERT INTO attachments (owner_type, owner_id, name, content_type, size, sha256, key, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.OwnerType, a.OwnerID, a.Name, a.ContentType, a.Size, a.SHA256, a.Key, a.Created).Scan(&a.ID)
+	return tx.store.mapError(err, "create attachment", "attachment")
+}
+
+// FindAttachmentByID returns an attachment's record.
+func (tx *Tx) FindAttachmentByID(ctx context.Context, id int64) (*kinbridge.Attachment, error) {
+	a, err := scanAttachment(tx.queryRow(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE id = ?", id))
+	if err != nil {
+		return nil, tx.store.mapError(err, "find attachment", "attachment")
+	}
+	return a, nil
+}
+
+// findAttachments returns the attachments of the owners, by owner, in the
+// order they were attached.
+func (tx *Tx) findAttachments(ctx context.Context, ownerType string, ownerIDs []int64) (map[int64][]*kinbridge.Attachment, error) {
+	out := map[int64][]*kinbridge.Attachment{}
+	for start := 0; start < len(ownerIDs); start += 512 {
+		in, inArgs := placeholders(ownerIDs[start:min(start+512, len(ownerIDs))])
+		rows, err := tx.query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE owner_type = ? AND owner_id IN ("+in+") ORDER BY owner_id, id",
+			append([]any{ownerType}, inArgs...)...)
+		if err != nil {
+			return nil, tx.store.mapError(err, "find attachments", "attachment")
+		}
+		for rows.Next() {
+			a, err := scanAttachment(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find attachments: %w", err)
+			}
+			out[a.OwnerID] = append(out[a.OwnerID], a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, tx.store.mapError(err, "find attachments", "attachment")
+		}
+	}
+	return out, nil
+}
