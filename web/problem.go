@@ -17,6 +17,7 @@ type problemPage struct {
 	ReferralUnitName string
 	AssigneeName     string
 	Overdue          bool
+	Holder           bool // the caller's scope holds the problem (not only its referral)
 	History          []problemHistoryRow
 	Forms            []actionForm
 }
@@ -39,6 +40,7 @@ type actionForm struct {
 	NoteLabel    string // catalog key of the note's label
 	Assignees    []option
 	Units        []option
+	Current      string // the choice selected at first: the current assignee
 }
 
 // Fields of an action form, for showing an error at its field.
@@ -111,7 +113,7 @@ func (s *Server) renderProblem(w http.ResponseWriter, r *http.Request, status in
 	}
 
 	page := problemPage{Problem: p, Record: rec, UnitName: un[p.UnitID], ReferralUnitName: un[p.ReferralUnitID],
-		AssigneeName: name(p.AssigneeID), Overdue: p.Overdue(s.now()), CategoryName: v.categoryName(rec.Category)}
+		AssigneeName: name(p.AssigneeID), Overdue: p.Overdue(s.now()), CategoryName: v.categoryName(rec.Category), Holder: a.InScope(p.UnitPath)}
 	for i := len(rec.Events) - 1; i >= 0; i-- { // newest first
 		e := rec.Events[i]
 		page.History = append(page.History, problemHistoryRow{ProblemEvent: e, UnitName: un[e.UnitID], AssigneeName: name(e.AssigneeID)})
@@ -166,6 +168,7 @@ func (v *view) problemForms(a *kinbridge.Actor, p *kinbridge.Problem, holders, t
 			f.Note, f.NoteRequired, f.NoteLabel = true, true, "problem.note.reopen"
 		case kinbridge.ProblemAssign:
 			f.Assignees = v.userOptions(holders, "")
+			f.Current = strconv.FormatInt(p.AssigneeID, 10)
 		case kinbridge.ProblemComment:
 			f.Note, f.NoteRequired, f.NoteLabel = true, true, "problem.note.comment"
 		case kinbridge.ProblemRefer:
@@ -196,15 +199,16 @@ func (v *view) ActionField(action kinbridge.ProblemAction, name, labelKey, typ s
 }
 
 // ActionSelect is Select for a picker of one action form.
-func (v *view) ActionSelect(action kinbridge.ProblemAction, name, labelKey string, opts []option) selectView {
+// current, when the form was not sent, is the value selected.
+func (v *view) ActionSelect(action kinbridge.ProblemAction, name, labelKey string, opts []option, current string) selectView {
 	sv := selectView{Name: name, ID: "f-" + string(action) + "-" + name, Label: v.T(labelKey)}
-	sent := v.form.Get("action") == string(action)
-	if sent {
+	if v.form.Get("action") == string(action) {
 		sv.Error = v.fieldErr[name]
 		sv.Autofocus = sv.Error != ""
+		current = v.form.Get(name)
 	}
 	for _, o := range opts {
-		sv.Options = append(sv.Options, selectOption{option: o, Selected: sent && o.Value == v.form.Get(name)})
+		sv.Options = append(sv.Options, selectOption{option: o, Selected: o.Value == current})
 	}
 	return sv
 }

@@ -237,3 +237,52 @@ func TestWelfareAPI(t *testing.T) {
 		t.Errorf("bad e-mail: %d", resp.StatusCode)
 	}
 }
+
+// TestWelfarePlansAndSettings: a supervisor adds and changes a visit plan
+// and names a household's case officer, whose work list then shows the
+// household due for a visit, in the officer's language; the digest address
+// is set on My account.
+func TestWelfarePlansAndSettings(t *testing.T) {
+	f := newFixture(t)
+	prog := f.programme("SF", "Separated families")
+	h := f.household(f.b, "7 Riverside Road")
+	f.person(&kinbridge.Person{Kind: kinbridge.PersonResident, HouseholdID: h.ID, Names: kinbridge.PersonNames{Latin: "Pak Sun"}, ProgrammeIDs: []int64{prog.ID}})
+	sup := f.user(kinbridge.RoleSupervisor, f.b)
+	officer := f.user(kinbridge.RoleOfficer, f.b)
+	sess, osess := f.session(sup), f.session(officer)
+
+	loc := location(t, f.post("/visit-plans", sess, url.Values{"unit_id": {id(f.b.ID)}, "programme_id": {id(prog.ID)}, "every_days": {"30"}, "active": {"1"}}))
+	body := readBody(t, f.get(strings.Split(loc, "#")[0], sess))
+	mustContain(t, "plans page", body, "The visit plan was saved.", "Separated families", `value="30"`)
+	resp := f.post("/visit-plans", sess, url.Values{"unit_id": {id(f.b.ID)}, "programme_id": {id(prog.ID)}, "every_days": {"7"}})
+	mustContain(t, "second plan", readBody(t, resp), `id="f-programme_id-error"`, "already")
+	plans, err := f.svc.FindVisitPlans(f.actor(sup))
+	if err != nil || len(plans) != 1 {
+		t.Fatalf("plans: %v %v", plans, err)
+	}
+	location(t, f.post(fmt.Sprintf("/visit-plans/%d", plans[0].ID), sess, url.Values{"every_days": {"14"}, "active": {"1"}}))
+	if plans, _ := f.svc.FindVisitPlans(f.actor(sup)); plans[0].EveryDays != 14 || !plans[0].Active {
+		t.Errorf("changed plan: %+v", plans[0])
+	}
+	if resp := f.post(fmt.Sprintf("/visit-plans/%d", plans[0].ID), osess, url.Values{"every_days": {"3"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("officer changes a plan: %d", resp.StatusCode)
+	}
+
+	location(t, f.post(householdURL(h.ID)+"/case-officer", sess, url.Values{"officer_id": {id(officer.ID)}}))
+	mustContain(t, "household page", readBody(t, f.get(householdURL(h.ID), sess)), `<dd id="case-officer">Test `+officer.Username)
+	resp = f.post(householdURL(h.ID)+"/case-officer", sess, url.Values{"officer_id": {id(f.user(kinbridge.RoleViewer, f.b).ID)}})
+	mustContain(t, "viewer as case officer", readBody(t, resp), `id="f-officer_id-error"`)
+
+	if err := f.svc.SetOwnLanguage(f.actor(officer), "ko"); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "Korean work list", readBody(t, f.get("/work", osess)), "내 업무", "7 Riverside Road", "방문 기록 없음", "14일마다")
+
+	resp = f.post("/account/email", osess, url.Values{"email": {"not an address"}})
+	mustContain(t, "bad address", readBody(t, resp), `id="f-email-error"`, "이메일 주소가 아닙니다.")
+	location(t, f.post("/account/email", osess, url.Values{"email": {"officer@example.org"}}))
+	mustContain(t, "account page", readBody(t, f.get("/account", osess)), "officer@example.org", "일일 업무 요약 메일")
+	if email, err := f.svc.Email(f.actor(officer)); err != nil || email != "officer@example.org" {
+		t.Errorf("email = %q, %v", email, err)
+	}
+}
