@@ -136,32 +136,19 @@ func (s *Server) renderHousehold(w http.ResponseWriter, r *http.Request, status 
 // case officer, the problems, the visits and problems on the timeline, and
 // the forms the caller's role may use.
 func (s *Server) householdWelfare(r *http.Request, v *view, rec *kinbridge.HouseholdRecord, page *householdPage, names map[int64]string) error {
-	ctx := r.Context()
-	h := rec.Household
 	page.Welfare = true
-	officers, err := s.svc.FindAssignees(ctx, h.UnitID)
+	hw, err := s.svc.FindHouseholdWelfare(r.Context(), rec.Household.ID, 200)
 	if err != nil {
 		return err
 	}
+	officers, co := hw.Officers, hw.CaseOfficer
 	users := userNames(officers)
-	co, err := s.svc.FindCaseOfficer(ctx, h.ID)
-	if err != nil {
-		return err
-	}
 	if co != nil {
 		page.CaseOfficer = userLabel(co)
 		users[co.ID] = userLabel(co)
 	}
-	visits, err := s.svc.FindVisits(ctx, kinbridge.VisitFilter{HouseholdID: h.ID, Limit: 200})
-	if err != nil {
-		return err
-	}
-	problems, _, err := s.svc.FindProblems(ctx, kinbridge.ProblemFilter{HouseholdID: h.ID, Limit: 200})
-	if err != nil {
-		return err
-	}
-	page.Problems = problemRows(problems, s.now(), users, nil)
-	page.Timeline = append(page.Timeline, welfareTimeline(v, visits, problems, users, names)...)
+	page.Problems = problemRows(hw.Problems, s.now(), users, nil)
+	page.Timeline = append(page.Timeline, welfareTimeline(v, hw.Visits, hw.Problems, users, names)...)
 
 	if v.Can(string(kinbridge.ActionWelfareRecord)) {
 		vf, err := s.newVisitForm(r, v, rec, officers)
