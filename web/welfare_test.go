@@ -286,3 +286,41 @@ func TestWelfarePlansAndSettings(t *testing.T) {
 		t.Errorf("email = %q, %v", email, err)
 	}
 }
+
+// TestWelfareSendBack: the unit a problem is referred to sends it back from
+// its queue with a reason; the problem is the referrer's again, its history
+// keeps the reason, and the referrer is told. A send-back without a reason
+// is refused at its field.
+func TestWelfareSendBack(t *testing.T) {
+	f := newFixture(t)
+	h := f.household(f.b, "2 Quay Street")
+	officer := f.user(kinbridge.RoleOfficer, f.b)
+	other := f.user(kinbridge.RoleOfficer, f.d)
+	_, p := f.visit(h, officer, "documents")
+	if _, err := f.svc.ChangeProblem(f.actor(officer), p.ID, kinbridge.ProblemChange{Action: kinbridge.ProblemRefer, UnitID: f.d.ID}); err != nil {
+		t.Fatal(err)
+	}
+	osess := f.session(other)
+	body := readBody(t, f.get(problemURL(p.ID), osess))
+	mustContain(t, "referred problem, as the other unit", body, `id="action-accept"`, `id="action-send_back"`, `id="action-comment"`)
+	if strings.Contains(body, `id="action-resolve"`) || strings.Contains(body, `href="/households/`) {
+		t.Error("the unit a problem is referred to may resolve it or open the household")
+	}
+	resp := f.post(problemURL(p.ID)+"/actions", osess, url.Values{"action": {"send_back"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("send back without a reason: %d", resp.StatusCode)
+	}
+	mustContain(t, "send back without a reason", readBody(t, resp), `id="f-send_back-note-error"`, "Say why the problem is sent back.")
+	loc := location(t, f.post(problemURL(p.ID)+"/actions", osess, url.Values{"action": {"send_back"}, "note": {"Documents are the region's"},
+		"next": {unitQueueURL(f.d.ID)}}))
+	if !strings.HasPrefix(loc, unitQueueURL(f.d.ID)) {
+		t.Errorf("send back → %s", loc)
+	}
+	if resp := f.get(problemURL(p.ID), osess); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the problem sent back, as the other unit: %d", resp.StatusCode)
+	}
+	sess := f.session(officer)
+	mustContain(t, "problem sent back", readBody(t, f.get(problemURL(p.ID), sess)), `<span class="badge pstatus-open">Open</span>`,
+		"Sent back", "Documents are the region&#39;s", `id="action-refer"`)
+	mustContain(t, "referrer's inbox", readBody(t, f.get("/inbox", sess)), fmt.Sprintf("Problem %d (Documents) you referred was sent back.", p.ID))
+}
