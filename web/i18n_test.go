@@ -194,7 +194,7 @@ func usedKeys(t *testing.T) map[string]string {
 		keys["problem.note."+k] = "problemForms"
 	}
 	for _, k := range []string{"problem.hint.reopen", "problem.hint.referred", "problem.accept_self", "problem.refer_to",
-		"problem.nobody", "problem.person", "audit.action.visit_plan.create", "audit.action.visit_plan.update"} {
+		"problem.nobody", "problem.person", "notify.reason", "audit.action.visit_plan.create", "audit.action.visit_plan.update"} {
 		keys[k] = "welfare pages"
 	}
 	return keys

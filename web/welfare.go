@@ -44,7 +44,11 @@ func (l *localizer) Notification(n *kinbridge.Notification) string {
 	case kinbridge.NotifyAssigned, kinbridge.NotifyReferred, kinbridge.NotifyReferralAccepted, kinbridge.NotifyEscalated:
 		return l.T("notify."+n.Kind, a["problem"], l.Category(a["category"]))
 	case kinbridge.NotifyReferralReturned:
-		return l.T("notify."+n.Kind, a["problem"], l.Category(a["category"]))
+		msg := l.T("notify."+n.Kind, a["problem"], l.Category(a["category"]))
+		if a["reason"] != "" {
+			msg += " " + l.T("notify.reason", a["reason"])
+		}
+		return msg
 	case kinbridge.NotifyDigest:
 		return l.T("notify.digest", l.Day(a["day"]), a["overdue"], a["due_soon"])
 	}

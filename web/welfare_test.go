@@ -322,5 +322,5 @@ func TestWelfareSendBack(t *testing.T) {
 	sess := f.session(officer)
 	mustContain(t, "problem sent back", readBody(t, f.get(problemURL(p.ID), sess)), `<span class="badge pstatus-open">Open</span>`,
 		"Sent back", "Documents are the region&#39;s", `id="action-refer"`)
-	mustContain(t, "referrer's inbox", readBody(t, f.get("/inbox", sess)), fmt.Sprintf("Problem %d (Documents) you referred was sent back.", p.ID))
+	mustContain(t, "referrer's inbox", readBody(t, f.get("/inbox", sess)), fmt.Sprintf("Problem %d (Documents) you referred was sent back. Reason: Documents are the region&#39;s", p.ID))
 }
