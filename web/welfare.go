@@ -55,7 +55,7 @@ func (l *localizer) Notification(n *kinbridge.Notification) string {
 	return n.Text
 }
 
-// problemTransitionArgs translates the arguments of a refused transition
+// problemTransition translates the arguments of a refused transition
 // (the action, the status) and adds the usual way out.
 func (l *localizer) problemTransition(args []any) string {
 	if len(args) != 2 {
@@ -79,15 +79,6 @@ func (v *view) priorityOptions() []option {
 	opts := make([]option, len(kinbridge.Priorities))
 	for i, p := range kinbridge.Priorities {
 		opts[i] = option{Value: string(p), Label: v.Priority(p)}
-	}
-	return opts
-}
-
-// problemStatusOptions lists the problem statuses, for filters.
-func (v *view) problemStatusOptions() []option {
-	opts := make([]option, len(kinbridge.ProblemStatuses))
-	for i, s := range kinbridge.ProblemStatuses {
-		opts[i] = option{Value: string(s), Label: v.ProblemStatus(s)}
 	}
 	return opts
 }
