@@ -15,7 +15,7 @@ import (
 // that writes them, so the past is made by running the service under a
 // clock stepped through it: the weeks are played out a slot at a time
 // (three a day), each slot one transaction, with the background jobs run
-// every simulated week and once more at the real time at the end, which
+// every simulated week and once more at midnight of today at the end, which
 // escalates what is overdue and puts the day's digests in the inboxes.
 // The same seed gives the same records, dated from the day of generation.
 
@@ -197,10 +197,12 @@ func generateWelfare(ctx context.Context, svc *kinbridge.Service, seed uint64, h
 		g.slots[i] = nil
 		progress("welfare", i+1, g.nSlots())
 	}
-	// Back to the real time: what is overdue today escalates, today's
-	// digests are made.
-	setter.SetClock(kinbridge.SystemClock{})
-	if _, err := svc.RunJobs(ctx, nil); err != nil {
+	// The night's run, at midnight: what is overdue by then escalates, and
+	// today's digests are made. Midnight rather than now, so that the same
+	// seed gives the same escalations at any time of the day; the server's
+	// jobs catch up on the hours since when it starts.
+	clk.set(time.Date(g.start.Year(), g.start.Month(), g.start.Day()+welfareDays, 0, 0, 0, 0, loc))
+	if _, err := kinbridge.NewService(store, clk, kinbridge.DefaultServiceConfig()).RunJobs(ctx, nil); err != nil {
 		return fmt.Errorf("demo: background jobs: %w", err)
 	}
 	return nil
@@ -317,7 +319,9 @@ func (g *welfareGen) plan(caseOfficers []*kinbridge.User) {
 		if rng.IntN(100) < 15 {
 			visits = 2
 		}
-		first := rng.IntN(n)
+		// The later of two draws: most households were seen in the last
+		// month, as a 30-day plan wants, some long ago.
+		first := max(rng.IntN(n), rng.IntN(n))
 		for v := range visits {
 			s := first + v*(1+rng.IntN(n/2))
 			if s >= n {
