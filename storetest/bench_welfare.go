@@ -238,15 +238,21 @@ func (g *welfareGen) write(w *welfareNation, units []*kinbridge.Unit, officerOf 
 	const deadline = 14
 	day := 24 * time.Hour
 	var pid, vid int64
-	for i, h := range households {
+	// The households are dealt round the offices, so the decisions go by a
+	// household's place in its office, not in the nation: every office
+	// gets its share of each kind.
+	seq := map[int64]int{}
+	for _, h := range households {
 		office := byID[h.unit]
 		officer := officerOf[h.unit]
+		i := seq[h.unit]
+		seq[h.unit]++
 		if officer != 0 && i%3 == 0 {
 			cases.add(h.id, officer)
 		}
 		if i%2 == 0 {
 			vid++
-			at := g.now.Add(-time.Duration(i%200)*day - time.Duration(i%1440)*time.Minute)
+			at := g.now.Add(-time.Duration(int(vid)%200)*day - time.Duration(int(vid)%1440)*time.Minute)
 			visits.add(vid, h.id, h.unit, g.t(at), "routine", "", visitor, g.t(at))
 			officers.add(vid, visitor)
 			last.add(h.id, g.t(at))
@@ -254,12 +260,12 @@ func (g *welfareGen) write(w *welfareNation, units []*kinbridge.Unit, officerOf 
 		if i%5 != 0 {
 			continue
 		}
-		k := i / 5
+		k := int(pid)
 		pid++
 		created := g.now.Add(-time.Duration(k%120)*day - time.Duration(k%600)*time.Minute)
 		due := created.AddDate(0, 0, deadline)
 		var assignee any
-		if officer != 0 && k%2 == 0 {
+		if officer != 0 && (k/10)%2 == 0 {
 			assignee = officer
 		}
 		status, from := "open", ""
