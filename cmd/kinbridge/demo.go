@@ -71,12 +71,17 @@ served as it is.`)
 	return serve(ctx, cfg, store, &denv)
 }
 
-// progressPrinter shows progress on one terminal line per stage.
+// progressPrinter shows progress on one terminal line per stage, and how
+// long the stage took when it is done.
 func progressPrinter(w io.Writer) func(stage string, done, total int) {
+	current, start := "", time.Now()
 	return func(stage string, done, total int) {
+		if stage != current {
+			current, start = stage, time.Now()
+		}
 		fmt.Fprintf(w, "\r  %-8s %7d / %-7d", stage, done, total)
 		if done == total {
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, " %s\n", time.Since(start).Round(100*time.Millisecond))
 		}
 	}
 }
