@@ -339,6 +339,9 @@ func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) 
 			}
 			big = n > bigScopeUnits
 		}
+		// A small scope is a few seeks into the unit's range; without the
+		// hint, SQLite may prefer to scan the GROUP BY index to save a sort.
+		activeIndex = " INDEXED BY problems_unit_active"
 		if big {
 			activeIndex = " INDEXED BY problems_active_category"
 		}
@@ -467,9 +470,9 @@ func (tx *Tx) medianDaysToResolve(ctx context.Context, st *kinbridge.ProblemStat
 	}
 	// The expression is the index's, word for word, so that a big scope
 	// reads problems_resolve_days in order; a small one sorts its few.
-	from := " FROM problems p"
+	from := " FROM problems p INDEXED BY problems_closed"
 	if big {
-		from += " INDEXED BY problems_resolve_days"
+		from = " FROM problems p INDEXED BY problems_resolve_days"
 	}
 	var median float64
 	err := tx.queryRow(ctx, `SELECT AVG(d) FROM (SELECT julianday(p.closed_at) - julianday(p.created) AS d`+from+
