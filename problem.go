@@ -299,6 +299,10 @@ func (s *Service) notifyChange(ctx context.Context, tx Tx, a *Actor, before, p *
 			continue
 		}
 		n.ProblemID, n.Args = p.ID, args
+		if n.Kind == NotifyReferralReturned {
+			// The reason is what the referrer needs to read.
+			n.Args = map[string]string{"problem": args["problem"], "category": args["category"], "reason": ev.Note}
+		}
 		n.Key = fmt.Sprintf("%s:%d:%d", n.Kind, p.ID, ev.ID)
 		if err := s.notify(ctx, tx, n); err != nil {
 			return err

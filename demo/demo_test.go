@@ -70,6 +70,7 @@ func generate(t *testing.T, size demo.Size, seed uint64) []string {
 		t.Error("no progress was reported")
 	}
 	summary = append(summary, registrySummary(t, svc, size)...)
+	summary = append(summary, welfareSummary(t, svc, size)...)
 
 	// Every demo login can sign in with the printed password.
 	for _, l := range demo.Logins {

@@ -102,6 +102,25 @@ func TestSendDigest(t *testing.T) {
 	}
 }
 
+// TestStartTLSStripped: once the server has offered STARTTLS, a server at
+// the same address that does not (a man in the middle stripping the offer)
+// gets no mail.
+func TestStartTLSStripped(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{TLS: true})
+	m := mustMailer(t, Config{Addr: srv.Addr, From: "noreply@kinbridge.example", TLSConfig: &tls.Config{RootCAs: srv.Roots}, Timeout: 5 * time.Second})
+	if err := m.Send(context.Background(), "officer@example.org", "digest", "body"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	plain := smtptest.Start(t, smtptest.Options{Addr: srv.Addr})
+	if err := m.Send(context.Background(), "officer@example.org", "digest", "body"); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("Send to a server that stopped offering STARTTLS: %v, want a refusal", err)
+	}
+	if got := plain.Received(); len(got) != 0 {
+		t.Errorf("the server without TLS received %d mails", len(got))
+	}
+}
+
 func TestRefusedRecipient(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
 	m := mustMailer(t, Config{Addr: srv.Addr, From: "noreply@kinbridge.example", Timeout: 5 * time.Second})

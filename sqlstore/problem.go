@@ -11,6 +11,10 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
+// bigScopeUnits is the size of subtree, in units, from which SQLite's
+// dashboard reads the indexes made for large subtrees.
+const bigScopeUnits = 128
+
 // activeCond is the condition of the partial indexes over active problems
 // (0004_welfare), written with the same text so that SQLite uses them.
 const activeCond = "p.status IN ('open', 'in_progress', 'referred')"
@@ -322,6 +326,26 @@ func (tx *Tx) FindEscalations(ctx context.Context, f kinbridge.EscalationFilter)
 // active index, with no look at the escalations.
 func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) (*kinbridge.ProblemStats, error) {
 	scope, scopeArgs := scopeCond("p.unit_id", f.PathPrefix, "")
+	// On SQLite, a scope of many units reads the indexes made for it
+	// (0004_welfare): in GROUP BY order, and in order of time to resolve.
+	activeIndex, big := "", false
+	if !tx.postgres() {
+		big = scope == ""
+		if !big {
+			var n int
+			if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?",
+				f.PathPrefix, SubtreeEnd(f.PathPrefix)).Scan(&n); err != nil {
+				return nil, tx.store.mapError(err, "problem stats: scope", "unit")
+			}
+			big = n > bigScopeUnits
+		}
+		// A small scope is a few seeks into the unit's range; without the
+		// hint, SQLite may prefer to scan the GROUP BY index to save a sort.
+		activeIndex = " INDEXED BY problems_unit_active"
+		if big {
+			activeIndex = " INDEXED BY problems_active_category"
+		}
+	}
 	and := func(conds ...string) string {
 		var where []string
 		for _, c := range conds {
@@ -343,7 +367,7 @@ func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) 
 	}
 	rows, err := tx.query(ctx, `SELECT p.category, p.status, COUNT(*),
 			SUM(CASE WHEN p.due_at < ? THEN 1 ELSE 0 END), SUM(CASE WHEN p.escalation_level > 0 THEN 1 ELSE 0 END)
-		FROM problems p`+and(activeCond, scope)+` GROUP BY p.category, p.status`,
+		FROM problems p`+activeIndex+and(activeCond, scope)+` GROUP BY p.category, p.status`,
 		append([]any{f.Now}, scopeArgs...)...)
 	if err != nil {
 		return nil, tx.store.mapError(err, "problem stats", "problem")
@@ -395,7 +419,7 @@ func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) 
 		return nil, tx.store.mapError(err, "problem stats: week", "problem")
 	}
 
-	if err := tx.medianDaysToResolve(ctx, st, f.Now.AddDate(0, 0, -90), scope, scopeArgs); err != nil {
+	if err := tx.medianDaysToResolve(ctx, st, f.Now.AddDate(0, 0, -90), scope, scopeArgs, big); err != nil {
 		return nil, err
 	}
 	st.ByCategory = make([]kinbridge.CategoryStats, 0, len(cats))
@@ -420,7 +444,7 @@ func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) 
 // has no ordered-set aggregate, so it counts, then reads the middle one or
 // two of the sorted times (a sort of the 90 days' resolutions of the
 // scope, in the engine, rather than sending them all here).
-func (tx *Tx) medianDaysToResolve(ctx context.Context, st *kinbridge.ProblemStats, since time.Time, scope string, scopeArgs []any) error {
+func (tx *Tx) medianDaysToResolve(ctx context.Context, st *kinbridge.ProblemStats, since time.Time, scope string, scopeArgs []any, big bool) error {
 	where := []string{"p.closed_at IS NOT NULL", "p.closed_at >= ?", "p.status = 'resolved'"}
 	if scope != "" {
 		where = append(where, scope)
@@ -444,9 +468,16 @@ func (tx *Tx) medianDaysToResolve(ctx context.Context, st *kinbridge.ProblemStat
 	if n == 0 {
 		return nil
 	}
+	// The expression is the index's, word for word, so that a big scope
+	// reads problems_resolve_days in order; a small one sorts its few.
+	from := " FROM problems p INDEXED BY problems_closed"
+	if big {
+		from = " FROM problems p INDEXED BY problems_resolve_days"
+	}
 	var median float64
-	err := tx.queryRow(ctx, `SELECT AVG(d) FROM (SELECT julianday(p.closed_at) - julianday(p.created) AS d FROM problems p`+
-		whereClause(where)+` ORDER BY d LIMIT ? OFFSET ?) m`, append(args, 2-n%2, (n-1)/2)...).Scan(&median)
+	err := tx.queryRow(ctx, `SELECT AVG(d) FROM (SELECT julianday(p.closed_at) - julianday(p.created) AS d`+from+
+		whereClause(where)+` ORDER BY julianday(p.closed_at) - julianday(p.created) LIMIT ? OFFSET ?) m`,
+		append(args, 2-n%2, (n-1)/2)...).Scan(&median)
 	if err != nil {
 		return tx.store.mapError(err, "problem stats: median", "problem")
 	}

@@ -311,48 +311,59 @@ func (tx *Tx) FindCaseOfficer(ctx context.Context, householdID int64) (int64, er
 }
 
 // FindDueVisits returns the due visits f selects, soonest first, and their
-// total. The households are selected first (scope, case officer), then
-// paired with the active plans whose unit's subtree holds them — plans are
-// few, a handful per programme and level — and kept if a current member
-// (a resident who lives here) is in the plan's programme; each household's
-// due date is its last visit plus the plan's period, or the plan's start if
-// it was never visited, and the plan that wants it soonest is its plan.
-// The work is proportional to the households selected, never to the
-// history of visits (household_last_visit holds one row per household).
+// total. The households are selected first — by scope, and by case
+// officer as a union of two index lookups (the officer's households; the
+// unit's households that have none) rather than an OR no index serves —
+// then paired with the active plans whose unit's subtree holds them (plans
+// are few: a handful per programme and level) and kept if a current
+// member, a resident who lives here, is in the plan's programme. Each
+// household's due date is its last visit plus the plan's period, or the
+// plan's start if it was never visited, and the plan that wants it
+// soonest is its plan. The last visit, the case officer and the
+// membership are scalar subqueries on purpose: each is one index lookup
+// per household selected, which no planner can turn into a scan of every
+// person or every visit, as PostgreSQL did with joins when it misjudged
+// how few households there are.
 func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]*kinbridge.DueVisit, int, error) {
 	var where []string
 	var args []any
-	add := func(cond string, a ...any) {
-		if cond != "" {
-			where, args = append(where, cond), append(args, a...)
-		}
-	}
 	cond, a := scopeCond("h.unit_id", f.PathPrefix, f.Path)
-	add(cond, a...)
-	if f.OfficerID != 0 {
-		mine := "h.id IN (SELECT o.household_id FROM household_officers o WHERE o.user_id = ?)"
-		if f.UnassignedPath != "" {
-			add("("+mine+` OR (h.unit_id IN (SELECT id FROM units WHERE path = ?)
-				AND NOT EXISTS (SELECT 1 FROM household_officers o2 WHERE o2.household_id = h.id)))`, f.OfficerID, f.UnassignedPath)
-		} else {
-			add(mine, f.OfficerID)
-		}
+	if cond != "" {
+		where, args = append(where, cond), append(args, a...)
 	}
-	due := "COALESCE(" + tx.addDays("lv.at", "pl.every_days") + ", pl.created)"
-	q := `WITH hh AS (
-		SELECT h.id, h.unit_id, h.address, hu.path AS upath FROM households h JOIN units hu ON hu.id = h.unit_id` + whereClause(where) + `
+	const cols = `SELECT h.id, h.unit_id, h.address, hu.path AS upath FROM `
+	var hh string
+	switch {
+	case f.OfficerID == 0:
+		hh = cols + "households h JOIN units hu ON hu.id = h.unit_id" + whereClause(where)
+	default:
+		hh = cols + "household_officers o JOIN households h ON h.id = o.household_id JOIN units hu ON hu.id = h.unit_id" +
+			whereClause(append([]string{"o.user_id = ?"}, where...))
+		all := append([]any{f.OfficerID}, args...)
+		if f.UnassignedPath != "" {
+			hh += " UNION ALL " + cols + "households h JOIN units hu ON hu.id = h.unit_id" + whereClause(append([]string{
+				"h.unit_id IN (SELECT id FROM units WHERE path = ?)",
+				"NOT EXISTS (SELECT 1 FROM household_officers o2 WHERE o2.household_id = h.id)"}, where...))
+			all = append(append(all, f.UnassignedPath), args...)
+		}
+		args = all
+	}
+	due := "COALESCE(" + tx.addDays("hh.last_at", "pl.every_days") + ", pl.created)"
+	q := `WITH sel AS (` + hh + `), hh AS (
+		SELECT sel.*, (SELECT lv.at FROM household_last_visit lv WHERE lv.household_id = sel.id) AS last_at FROM sel
 	), due AS (
-		SELECT hh.id, hh.address, hh.unit_id, pl.id AS plan_id, pl.every_days, lv.at AS last_at, ` + due + ` AS due_at,
+		SELECT hh.id, hh.address, hh.unit_id, pl.id AS plan_id, pl.every_days, hh.last_at, ` + due + ` AS due_at,
 			ROW_NUMBER() OVER (PARTITION BY hh.id ORDER BY ` + due + `, pl.id) AS rn
 		FROM hh
 		JOIN visit_plans pl ON pl.active = ?
 		JOIN units pu ON pu.id = pl.unit_id AND hh.upath >= pu.path AND hh.upath < substr(pu.path, 1, length(pu.path) - 1) || '0'
-		LEFT JOIN household_last_visit lv ON lv.household_id = hh.id
-		WHERE EXISTS (SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
-			WHERE p.household_id = hh.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = pl.programme_id)
+		WHERE (SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
+			WHERE p.household_id = hh.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = pl.programme_id
+			LIMIT 1) = 1
 	)
-	SELECT d.id, d.address, d.unit_id, COALESCE(o.user_id, 0), d.plan_id, d.every_days, d.last_at, d.due_at, COUNT(*) OVER ()
-	FROM due d LEFT JOIN household_officers o ON o.household_id = d.id
+	SELECT d.id, d.address, d.unit_id, COALESCE((SELECT o.user_id FROM household_officers o WHERE o.household_id = d.id), 0),
+		d.plan_id, d.every_days, d.last_at, d.due_at, COUNT(*) OVER ()
+	FROM due d
 	WHERE d.rn = 1`
 	args = append(args, true)
 	if !f.DueBefore.IsZero() {

@@ -29,6 +29,7 @@ var welfareCases = []struct {
 	{"DigestAndMail", testDigestAndMail},
 	{"Dashboard", testDashboard},
 	{"Notifications", testNotifications},
+	{"WelfareUsesIndexes", testWelfareUsesIndexes},
 }
 
 // welfare is the registry fixture with welfare users and households:

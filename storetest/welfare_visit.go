@@ -194,6 +194,18 @@ func testDashboard(t *testing.T, open Opener) {
 	ctx := context.Background()
 	officer, officerB := As(f.officerA1), As(f.officerB1)
 	day := 24 * time.Hour
+	// Enough units that the whole tree is a large scope, which SQLite
+	// counts from other indexes than a region's.
+	err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+		for i := range 150 {
+			u := &kinbridge.Unit{ParentID: f.regionB.ID, Names: kinbridge.UnitNames{EN: "Office B" + itoa(int64(i+2))}, TimeZone: "UTC"}
+			if err := tx.CreateUnit(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustNoErr(t, err, "units")
 	cats := []string{"food", "health", "housing", "documents"}
 	var all []*kinbridge.Problem
 	for i := range 16 {
@@ -221,13 +233,13 @@ func testDashboard(t *testing.T, open Opener) {
 	act(7, officerB, kinbridge.ProblemChange{Action: kinbridge.ProblemRefer, UnitID: f.officeA1.ID})
 	// Past due, and escalated by the job.
 	f.clock.Add(20 * day)
-	_, err := f.svc.RunJobs(System(), nil)
+	_, err = f.svc.RunJobs(System(), nil)
 	mustNoErr(t, err, "jobs")
 	act(9, officer, kinbridge.ProblemChange{Action: kinbridge.ProblemResolve})
 	act(10, officer, kinbridge.ProblemChange{Action: kinbridge.ProblemResolve})
 	act(10, officer, kinbridge.ProblemChange{Action: kinbridge.ProblemReopen, Note: "back"})
 
-	for _, u := range []*kinbridge.Unit{f.hq, f.regionA, f.officeA1, f.regionB} {
+	for _, u := range []*kinbridge.Unit{f.hq, f.regionA, f.officeA1, f.regionB, f.officeB1} {
 		t.Run(u.Names.EN, func(t *testing.T) {
 			d, err := f.svc.FindDashboard(As(f.supHQ), u.ID)
 			mustNoErr(t, err, "dashboard")

@@ -35,6 +35,12 @@ type authzCase struct {
 	relative  *kinbridge.Person
 	programme *kinbridge.Programme
 	importID  string // one of the actor's imports
+
+	// Welfare's records of the relation's unit: a problem of its
+	// household, a visit to it, and a visit plan of the unit.
+	problem *kinbridge.Problem
+	visit   *kinbridge.Visit
+	plan    *kinbridge.VisitPlan
 }
 
 // queryInput is the query of a GET (the path has none).
@@ -192,6 +198,70 @@ var authzInputs = map[string]func(c *authzCase) any{
 	"GET /api/v1/duplicates":            nil,
 	"POST /api/v1/import":               func(c *authzCase) any { return rawInput{"text/csv", importCSV(c)} },
 	"GET /api/v1/export":                nil,
+
+	// Welfare.
+	"GET /work":                 nil,
+	"GET /units/{id}/queue":     nil,
+	"GET /units/{id}/dashboard": nil,
+	"POST /households/{id}/visits": func(c *authzCase) any {
+		return url.Values{"at": {"2020-01-01T10:00"}, "officer_ids": {id(c.target.ID)}, "purpose": {"check"},
+			"problems[0].category": {"health"}, "problems[0].description": {fmt.Sprintf("Problem %d", c.n)}, "problems[0].priority": {"high"}}
+	},
+	"POST /households/{id}/case-officer": func(c *authzCase) any { return url.Values{"officer_id": {id(c.target.ID)}} },
+	"GET /visits/{id}":                   nil,
+	"GET /problems/{id}":                 nil,
+	"POST /problems/{id}/actions": func(c *authzCase) any {
+		return url.Values{"action": {"comment"}, "note": {fmt.Sprintf("Comment %d", c.n)}}
+	},
+	"GET /visit-plans": nil,
+	"POST /visit-plans": func(c *authzCase) any {
+		return url.Values{"unit_id": {id(c.unit.ID)}, "programme_id": {id(planProgramme(c).ID)}, "every_days": {"30"}, "active": {"1"}}
+	},
+	"POST /visit-plans/{id}": func(c *authzCase) any { return url.Values{"every_days": {"14"}, "active": {"1"}} },
+	"GET /inbox":             nil,
+	"POST /inbox/read":       func(c *authzCase) any { return url.Values{} },
+	"POST /account/email":    func(c *authzCase) any { return url.Values{"email": {fmt.Sprintf("user%d@example.org", c.n)}} },
+
+	"GET /api/v1/visits":      nil,
+	"GET /api/v1/visits/{id}": nil,
+	"POST /api/v1/households/{id}/visits": func(c *authzCase) any {
+		return map[string]any{"at": "2020-01-01T10:00:00Z", "officer_ids": []int64{c.target.ID},
+			"problems": []map[string]any{{"category": "food", "description": fmt.Sprintf("API problem %d", c.n)}}}
+	},
+	"POST /api/v1/households/{id}/problems": func(c *authzCase) any {
+		return map[string]any{"category": "housing", "description": fmt.Sprintf("Roof %d", c.n)}
+	},
+	"GET /api/v1/households/{id}/case-officer": nil,
+	"PUT /api/v1/households/{id}/case-officer": func(c *authzCase) any { return map[string]any{"officer_id": c.target.ID} },
+	"GET /api/v1/problems":                     nil,
+	"GET /api/v1/problems/{id}":                nil,
+	"POST /api/v1/problems/{id}/actions": func(c *authzCase) any {
+		return map[string]any{"action": "comment", "note": fmt.Sprintf("API comment %d", c.n)}
+	},
+	"GET /api/v1/my-work":              nil,
+	"GET /api/v1/units/{id}/queue":     nil,
+	"GET /api/v1/units/{id}/dashboard": nil,
+	"GET /api/v1/visit-plans":          nil,
+	"POST /api/v1/visit-plans": func(c *authzCase) any {
+		return map[string]any{"unit_id": c.unit.ID, "programme_id": planProgramme(c).ID, "every_days": 30}
+	},
+	"PATCH /api/v1/visit-plans/{id}":  func(c *authzCase) any { return map[string]any{"every_days": 21} },
+	"GET /api/v1/notifications":       nil,
+	"POST /api/v1/notifications/read": nil,
+	"GET /api/v1/me/email":            nil,
+	"PUT /api/v1/me/email":            func(c *authzCase) any { return map[string]any{"email": fmt.Sprintf("api%d@example.org", c.n)} },
+}
+
+// planProgramme adds a programme for the case's new visit plan: a unit has
+// one plan per programme, and each case adds its own.
+func planProgramme(c *authzCase) *kinbridge.Programme {
+	return c.f.programme(fmt.Sprintf("VP%d", c.n), fmt.Sprintf("Plan programme %d", c.n))
+}
+
+// welfareTarget reports whether the target's routes need welfare's records
+// in each relation's unit.
+func welfareTarget(t targetKind) bool {
+	return t == targetProblem || t == targetVisit || t == targetVisitPlan
 }
 
 // duplicateOf adds another resident to the case's household, to be merged
@@ -204,7 +274,7 @@ func duplicateOf(c *authzCase) *kinbridge.Person {
 // in each relation's unit.
 func registryTarget(t targetKind) bool {
 	switch t {
-	case targetHousehold, targetPerson, targetRelative, targetHouseholdField:
+	case targetHousehold, targetPerson, targetRelative, targetHouseholdField, targetProblem, targetVisit:
 		return true
 	}
 	return false
@@ -248,7 +318,8 @@ func userForm(c *authzCase) url.Values {
 func relationsOf(rt route) []kinbridge.Relation {
 	switch rt.target {
 	case targetUnit, targetUser, targetParentField, targetUnitField,
-		targetHousehold, targetPerson, targetRelative, targetHouseholdField:
+		targetHousehold, targetPerson, targetRelative, targetHouseholdField,
+		targetProblem, targetVisit, targetVisitPlan:
 		return kinbridge.Relations
 	}
 	// Programmes are agency-wide; imports and tokens are the caller's own.
@@ -331,13 +402,32 @@ func TestAuthorization(t *testing.T) {
 			if rt.target == targetProgramme {
 				prog = f.programme("P1", "Programme one")
 			}
+			type welfareRecords struct {
+				problem *kinbridge.Problem
+				visit   *kinbridge.Visit
+				plan    *kinbridge.VisitPlan
+			}
+			welfare := map[kinbridge.Relation]welfareRecords{}
+			if welfareTarget(rt.target) {
+				planProg := f.programme("WP", "Welfare plans")
+				for rel, u := range units {
+					var wr welfareRecords
+					if rt.target == targetVisitPlan {
+						wr.plan = f.visitPlan(u, planProg, 30)
+					} else {
+						wr.visit, wr.problem = f.visit(registry[rel].household, targets[rel], "health")
+					}
+					welfare[rel] = wr
+				}
+			}
 			n := 0
 			for _, role := range kinbridge.Roles {
 				actor := f.user(role, f.b)
 				for _, rel := range relationsOf(rt) {
 					n++
 					c := &authzCase{f: f, actor: actor, rel: rel, unit: units[rel], target: targets[rel], n: n,
-						household: registry[rel].household, person: registry[rel].person, relative: registry[rel].relative, programme: prog}
+						household: registry[rel].household, person: registry[rel].person, relative: registry[rel].relative, programme: prog,
+						problem: welfare[rel].problem, visit: welfare[rel].visit, plan: welfare[rel].plan}
 					switch rt.target {
 					case targetOwnToken:
 						c.tokenID, _ = f.apiToken(actor)
@@ -380,6 +470,12 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		id = c.person.ID
 	case targetRelative:
 		id = c.relative.ID
+	case targetProblem:
+		id = c.problem.ID
+	case targetVisit:
+		id = c.visit.ID
+	case targetVisitPlan:
+		id = c.plan.ID
 	}
 	if rt.target == targetOwnImport {
 		path = strings.ReplaceAll(path, "{id}", c.importID)

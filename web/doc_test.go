@@ -54,8 +54,10 @@ each of the four unit relations, and checks the answer against this matrix.
 Every user has one role and belongs to one unit. A role reaches either the whole subtree of the
 user's unit (administrator, supervisor, viewer) or that unit alone (officer, call coordinator).
 A record belongs to a unit: a user to theirs, a unit to itself, a household to its responsible
-unit, a person (resident or relative abroad) to their household's unit. Programmes are
-agency-wide and belong to no unit. The relations are those of the record's unit to the user's
+unit, a person (resident or relative abroad) to their household's unit, a visit to its
+household's unit, a visit plan to its unit, and a problem to the unit that holds it (while it is
+referred, the unit it is referred to reaches it too, to accept it or send it back). Programmes are
+agency-wide and belong to no unit; notifications and the digest address are the caller's own. The relations are those of the record's unit to the user's
 unit: **own** (the same unit), **child** (a unit below it), **sibling** (another unit under the
 same parent) and **parent** (the unit above it).
 

@@ -214,6 +214,8 @@ func (l *localizer) errArgs(args []any) []any {
 			out[i] = l.EventKind(a)
 		case kinbridge.PersonKind:
 			out[i] = l.PersonKind(a)
+		case kinbridge.ProblemStatus:
+			out[i] = l.ProblemStatus(a)
 		default:
 			out[i] = a
 		}
@@ -228,6 +230,9 @@ func (l *localizer) Err(err error) string {
 	var e *kinbridge.Error
 	if !errors.As(err, &e) {
 		return l.T("error.code.internal")
+	}
+	if e.Key == "error.problem.transition" {
+		return l.problemTransition(e.Args)
 	}
 	if e.Key != "" && l.Has(e.Key) {
 		return l.T(e.Key, l.errArgs(e.Args)...)

@@ -25,6 +25,9 @@ const (
 	targetRelative                         // the {id} in the path is a relative abroad (by their household's unit)
 	targetHouseholdField                   // the household_id input is the household a new person joins
 	targetOwnImport                        // the {id} in the path is one of the caller's imports
+	targetProblem                          // the {id} in the path is a problem (by the unit that holds it)
+	targetVisit                            // the {id} in the path is a visit (by its household's unit)
+	targetVisitPlan                        // the {id} in the path is a visit plan (by its unit)
 )
 
 // String describes the target for docs/AUTHORIZATION.md.
@@ -52,6 +55,12 @@ func (t targetKind) String() string {
 		return "household `household_id`"
 	case targetOwnImport:
 		return "own import `{id}`"
+	case targetProblem:
+		return "problem `{id}` (by the unit that holds it)"
+	case targetVisit:
+		return "visit `{id}` (by its household's unit)"
+	case targetVisitPlan:
+		return "visit plan `{id}` (by its unit)"
 	}
 	return "—"
 }
@@ -93,6 +102,10 @@ func (s *Server) routeTable() []route {
 		regImport  = kinbridge.ActionRegistryImport
 		regExport  = kinbridge.ActionRegistryExport
 		regAudit   = kinbridge.ActionRegistryAudit
+		welView    = kinbridge.ActionWelfareView
+		welRecord  = kinbridge.ActionWelfareRecord
+		welPlan    = kinbridge.ActionWelfarePlan
+		welDash    = kinbridge.ActionWelfareDashboard
 	)
 	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
 		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
@@ -165,6 +178,22 @@ func (s *Server) routeTable() []route {
 		page("GET", "/import/{id}/rejected", regImport, targetOwnImport, s.downloadRejected),
 		page("GET", "/export", regExport, targetNone, s.downloadExport),
 
+		// Welfare: work lists, visits, problems, plans, notifications.
+		page("GET", "/work", welView, targetNone, s.showMyWork),
+		page("GET", "/units/{id}/queue", welView, targetUnit, s.showQueue),
+		page("GET", "/units/{id}/dashboard", welDash, targetUnit, s.showDashboard),
+		page("POST", "/households/{id}/visits", welRecord, targetHousehold, s.recordVisit),
+		page("POST", "/households/{id}/case-officer", welPlan, targetHousehold, s.setCaseOfficer),
+		page("GET", "/visits/{id}", welView, targetVisit, s.showVisit),
+		page("GET", "/problems/{id}", welView, targetProblem, s.showProblem),
+		page("POST", "/problems/{id}/actions", welRecord, targetProblem, s.changeProblem),
+		page("GET", "/visit-plans", welView, targetNone, s.showVisitPlans),
+		page("POST", "/visit-plans", welPlan, targetUnitField, s.createVisitPlan),
+		page("POST", "/visit-plans/{id}", welPlan, targetVisitPlan, s.updateVisitPlan),
+		page("GET", "/inbox", self, targetNone, s.showInbox),
+		page("POST", "/inbox/read", self, targetNone, s.markRead),
+		page("POST", "/account/email", self, targetNone, s.setOwnEmail),
+
 		// JSON API.
 		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
 		api("GET", "/me", self, targetNone, s.apiMe),
@@ -203,6 +232,25 @@ func (s *Server) routeTable() []route {
 		api("GET", "/duplicates", regMerge, targetNone, s.apiListDuplicates),
 		api("POST", "/import", regImport, targetNone, s.apiImport),
 		api("GET", "/export", regExport, targetNone, s.apiExport),
+		api("GET", "/visits", welView, targetNone, s.apiListVisits),
+		api("GET", "/visits/{id}", welView, targetVisit, s.apiGetVisit),
+		api("POST", "/households/{id}/visits", welRecord, targetHousehold, s.apiRecordVisit),
+		api("POST", "/households/{id}/problems", welRecord, targetHousehold, s.apiCreateProblem),
+		api("GET", "/households/{id}/case-officer", welView, targetHousehold, s.apiGetCaseOfficer),
+		api("PUT", "/households/{id}/case-officer", welPlan, targetHousehold, s.apiSetCaseOfficer),
+		api("GET", "/problems", welView, targetNone, s.apiListProblems),
+		api("GET", "/problems/{id}", welView, targetProblem, s.apiGetProblem),
+		api("POST", "/problems/{id}/actions", welRecord, targetProblem, s.apiProblemAction),
+		api("GET", "/my-work", welView, targetNone, s.apiMyWork),
+		api("GET", "/units/{id}/queue", welView, targetUnit, s.apiQueue),
+		api("GET", "/units/{id}/dashboard", welDash, targetUnit, s.apiDashboard),
+		api("GET", "/visit-plans", welView, targetNone, s.apiListVisitPlans),
+		api("POST", "/visit-plans", welPlan, targetUnitField, s.apiCreateVisitPlan),
+		api("PATCH", "/visit-plans/{id}", welPlan, targetVisitPlan, s.apiUpdateVisitPlan),
+		api("GET", "/notifications", self, targetNone, s.apiListNotifications),
+		api("POST", "/notifications/read", self, targetNone, s.apiMarkRead),
+		api("GET", "/me/email", self, targetNone, s.apiGetEmail),
+		api("PUT", "/me/email", self, targetNone, s.apiSetEmail),
 	}
 }
 

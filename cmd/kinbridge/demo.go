@@ -17,7 +17,10 @@ func runDemo(ctx context.Context, args []string, env *Env) error {
 	fs := newFlagSet(env, "demo", "", `
 Create the database of --db if it is missing, fill it with the deterministic
 demo data set if it is empty (same --size and --seed, same data), print the
-URL and one login per role, and serve. A database that already holds data is
+URL and one login per role, and serve. The data set holds units, users, the
+registry, and eight weeks of welfare work up to today: visit plans, case
+officers, visits, problems in every state with their history, referrals,
+escalations and unread notifications. A database that already holds data is
 served as it is.`)
 	var size string
 	var seed uint64
@@ -68,12 +71,17 @@ served as it is.`)
 	return serve(ctx, cfg, store, &denv)
 }
 
-// progressPrinter shows progress on one terminal line per stage.
+// progressPrinter shows progress on one terminal line per stage, and how
+// long the stage took when it is done.
 func progressPrinter(w io.Writer) func(stage string, done, total int) {
+	current, start := "", time.Now()
 	return func(stage string, done, total int) {
+		if stage != current {
+			current, start = stage, time.Now()
+		}
 		fmt.Fprintf(w, "\r  %-8s %7d / %-7d", stage, done, total)
 		if done == total {
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, " %s\n", time.Since(start).Round(100*time.Millisecond))
 		}
 	}
 }

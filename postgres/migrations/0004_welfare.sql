@@ -115,7 +115,7 @@ CREATE INDEX problems_household ON problems (household_id);
 -- The escalation job: only problems that will escalate have a time.
 CREATE INDEX problems_next_escalation ON problems (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
 -- The dashboard's resolutions of the week and of 90 days.
-CREATE INDEX problems_closed ON problems (closed_at, unit_id, status, category, created) WHERE closed_at IS NOT NULL;
+CREATE INDEX problems_closed ON problems (unit_id, closed_at, status, category, created) WHERE closed_at IS NOT NULL;
 
 -- actor_id is NULL for the system (the jobs, the command line); unit_id is
 -- the other unit of a referral, or the unit an escalation reached.

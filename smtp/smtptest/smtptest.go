@@ -45,6 +45,7 @@ type Server struct {
 	Addr   string
 	Roots  *x509.CertPool // trusts the server's certificate
 	refuse map[string]bool
+	close  func() error
 
 	mu   sync.Mutex
 	mail []Mail
@@ -52,8 +53,9 @@ type Server struct {
 
 // Options say what the server offers.
 type Options struct {
-	TLS  bool // offer STARTTLS, with a certificate that Server.Roots trusts
-	Auth bool // offer AUTH PLAIN (User, Password), and require it
+	TLS  bool   // offer STARTTLS, with a certificate that Server.Roots trusts
+	Auth bool   // offer AUTH PLAIN (User, Password), and require it
+	Addr string // where to listen; default 127.0.0.1:0
 }
 
 // Start starts a server on 127.0.0.1 for the test; it stops when the test
@@ -72,15 +74,23 @@ func Start(t testing.TB, opt Options) *Server {
 		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		f.Roots = roots
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opt.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Addr = ln.Addr().String()
+	f.close = s.Close
 	go s.Serve(ln)
 	t.Cleanup(func() { s.Close() })
 	return f
 }
+
+// Close stops the server before the test ends.
+func (f *Server) Close() { f.close() }
 
 // Received returns the mails received so far, one per recipient.
 func (f *Server) Received() []Mail {

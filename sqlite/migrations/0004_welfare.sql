@@ -119,7 +119,20 @@ CREATE INDEX problems_household ON problems (household_id);
 -- The escalation job: only problems that will escalate have a time.
 CREATE INDEX problems_next_escalation ON problems (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
 -- The dashboard's resolutions of the week and of 90 days.
-CREATE INDEX problems_closed ON problems (closed_at, unit_id, status, category, created) WHERE closed_at IS NOT NULL;
+CREATE INDEX problems_closed ON problems (unit_id, closed_at, status, category, created) WHERE closed_at IS NOT NULL;
+-- The dashboard of a large subtree (a region's, the whole tree's), which
+-- counts most active problems: read in the order of its GROUP BY, so that
+-- SQLite aggregates as it scans instead of sorting them all first; and
+-- the resolutions in the order of their time to resolve, so that the
+-- median is read off half-way instead of sorting them. PostgreSQL hashes
+-- and sorts fast enough to need neither (its migration has no such
+-- indexes). The store picks them (INDEXED BY) only for scopes of many
+-- units: for an office, the unit's own range of problems_unit_active and
+-- problems_closed is far smaller.
+CREATE INDEX problems_active_category ON problems (category, status, unit_id, due_at, escalation_level)
+	WHERE status IN ('open', 'in_progress', 'referred');
+CREATE INDEX problems_resolve_days ON problems (julianday(closed_at) - julianday(created), closed_at, unit_id)
+	WHERE status = 'resolved';
 
 -- actor_id is NULL for the system (the jobs, the command line); unit_id is
 -- the other unit of a referral, or the unit an escalation reached.
