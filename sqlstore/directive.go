@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kinbridge/kinbridge"
@@ -38,7 +40,7 @@ func scanDirective(row interface{ Scan(...any) error }) (*kinbridge.Directive, e
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(addressees), &d.Addressees); err != nil {
+	if d.Addressees, err = decodeAddressees(addressees); err != nil {
 		return nil, fmt.Errorf("directive %d addressees: %w", d.ID, err)
 	}
 	if err := json.Unmarshal([]byte(actions), &d.Actions); err != nil {
@@ -220,6 +222,95 @@ func (tx *Tx) findDirectives(ctx context.Context, q string, args ...any) ([]*kin
 		d.Attachments = atts[d.ID]
 	}
 	return ds, nil
+}
+
+// decodeAddressees reads a directive's addressees. A directive to every
+// unit of a large tree names them all — 100,000 IDs, which encoding/json
+// takes some 20 ms to read, and a roll-up reads its directive twice — so
+// the shapes the store writes ({"unit_ids":[…]}, {"depth":n}, {}, with
+// any white space) are read by hand, and anything else by encoding/json.
+func decodeAddressees(s string) (kinbridge.Addressees, error) {
+	if ad, ok := scanAddressees(s); ok {
+		return ad, nil
+	}
+	var ad kinbridge.Addressees
+	err := json.Unmarshal([]byte(s), &ad)
+	return ad, err
+}
+
+func scanAddressees(s string) (ad kinbridge.Addressees, ok bool) {
+	i := 0
+	space := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+			i++
+		}
+	}
+	next := func(c byte) bool {
+		space()
+		if i < len(s) && s[i] == c {
+			i++
+			return true
+		}
+		return false
+	}
+	number := func() (int64, bool) {
+		space()
+		j := i
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '-' && i == j) {
+			i++
+		}
+		n, err := strconv.ParseInt(s[j:i], 10, 64)
+		return n, err == nil
+	}
+	end := func() bool { space(); return i == len(s) }
+	if !next('{') {
+		return ad, false
+	}
+	if next('}') {
+		return ad, end()
+	}
+	for {
+		space()
+		switch {
+		case strings.HasPrefix(s[i:], `"unit_ids"`):
+			i += len(`"unit_ids"`)
+			if !next(':') || !next('[') {
+				return ad, false
+			}
+			if !next(']') {
+				ad.UnitIDs = make([]int64, 0, strings.Count(s[i:], ",")+1)
+				for {
+					n, ok := number()
+					if !ok {
+						return ad, false
+					}
+					ad.UnitIDs = append(ad.UnitIDs, n)
+					if next(']') {
+						break
+					} else if !next(',') {
+						return ad, false
+					}
+				}
+			}
+		case strings.HasPrefix(s[i:], `"depth"`):
+			i += len(`"depth"`)
+			if !next(':') {
+				return ad, false
+			}
+			n, ok := number()
+			if !ok {
+				return ad, false
+			}
+			ad.Depth = int(n)
+		default:
+			return ad, false
+		}
+		if next('}') {
+			return ad, end()
+		} else if !next(',') {
+			return ad, false
+		}
+	}
 }
 
 const attachmentColumns = "id, owner_type, owner_id, name, content_type, size, sha256, key, created"

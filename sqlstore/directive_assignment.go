@@ -76,6 +76,19 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 	if err := tx.bulkCache(ctx, n); err != nil {
 		return err
 	}
+	// A version without live assignments yet — a new one, always, in the
+	// service — has no counters yet: they are inserted, not upserted.
+	fresh := map[int64]bool{}
+	for _, a := range as {
+		if _, seen := fresh[a.DirectiveID]; seen {
+			continue
+		}
+		var live int
+		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM assignments a WHERE a.directive_id = ? AND a.live", a.DirectiveID).Scan(&live); err != nil {
+			return tx.store.mapError(err, "create assignments", "assignment")
+		}
+		fresh[a.DirectiveID] = live == 0
+	}
 	directive, series, root, unit := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	state, due, delivered := make([]string, n), make([]string, n), make([]string, n)
 	live, cascaded := make([]bool, n), make([]bool, n)
@@ -91,11 +104,26 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 		state[i], live[i], cascaded[i] = string(a.State), a.Live, a.Cascaded
 		due[i], delivered[i] = a.DueAt.Format(TimeLayout), a.DeliveredAt.Format(TimeLayout)
 	}
-	ids, err := tx.insertWithIDs(ctx, "create assignments", "assignments", n, []column{
-		intColumn("directive_id", directive), intColumn("series_id", series), intColumn("root_id", root), intColumn("unit_id", unit),
-		textColumn("state", state), tx.boolColumn("live", live), timeColumn("due_at", due), timeColumn("delivered_at", delivered),
-		tx.boolColumn("cascaded", cascaded),
-	})
+	// A version's assignments share their times and flags, as a rule: those
+	// go in once, as constants, not as arrays PostgreSQL parses row by row.
+	cols := []column{intColumn("directive_id", directive), intColumn("series_id", series), intColumn("root_id", root),
+		intColumn("unit_id", unit), textColumn("state", state)}
+	if uniform(live) {
+		cols = append(cols, constColumn("live", live[0]))
+	} else {
+		cols = append(cols, tx.boolColumn("live", live))
+	}
+	if uniform(cascaded) {
+		cols = append(cols, constColumn("cascaded", cascaded[0]))
+	} else {
+		cols = append(cols, tx.boolColumn("cascaded", cascaded))
+	}
+	if uniform(due) && uniform(delivered) {
+		cols = append(cols, constColumn("due_at", as[0].DueAt), constColumn("delivered_at", as[0].DeliveredAt))
+	} else {
+		cols = append(cols, timeColumn("due_at", due), timeColumn("delivered_at", delivered))
+	}
+	ids, err := tx.insertWithIDs(ctx, "create assignments", "assignments", n, cols)
 	if err != nil {
 		return err
 	}
@@ -117,15 +145,20 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 	if err != nil {
 		return err
 	}
-	byRoot := map[int64]counterDeltas{}
+	type batch struct {
+		root  int64
+		fresh bool
+	}
+	byRoot := map[batch]counterDeltas{}
 	for _, a := range as {
 		if !a.Live {
 			continue
 		}
-		d := byRoot[a.RootID]
+		k := batch{a.RootID, fresh[a.DirectiveID]}
+		d := byRoot[k]
 		if d == nil {
 			d = counterDeltas{}
-			byRoot[a.RootID] = d
+			byRoot[k] = d
 		}
 		var ev evidenceCounts
 		if !a.Cascaded {
@@ -133,12 +166,22 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 		}
 		d.add(a.UnitPath, a.DirectiveID, a.State, 1, ev)
 	}
-	for rootID, d := range byRoot {
-		if err := tx.addCounts(ctx, rootID, d); err != nil {
+	for k, d := range byRoot {
+		if err := tx.addCounts(ctx, k.root, d, k.fresh); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// uniform reports whether every value of v is the same.
+func uniform[T comparable](v []T) bool {
+	for _, x := range v {
+		if x != v[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // fillUnitPaths reads the paths of the units of the assignments that come
@@ -235,6 +278,15 @@ func (tx *Tx) reportEvidence(ctx context.Context, as []*kinbridge.Assignment) (m
 	return out, nil
 }
 
+// evidenceOf reads one report's evidence counts (a statement SQLite keeps
+// prepared, unlike reportEvidence's lists).
+func (tx *Tx) evidenceOf(ctx context.Context, reportID int64) (evidenceCounts, error) {
+	var c evidenceCounts
+	err := tx.queryRow(ctx, "SELECT "+evidenceColumns+" FROM reports WHERE id = ?", reportID).
+		Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+	return c, tx.store.mapError(err, "read report evidence", "report")
+}
+
 // counterKey names a counter row of one cascade.
 type counterKey struct {
 	unitID, directiveID int64
@@ -274,8 +326,10 @@ func (d counterDeltas) add(path string, directiveID int64, st kinbridge.Assignme
 // addCounts adds the deltas to the counters of the cascade in one bulk
 // upsert, in key order: on PostgreSQL two transactions that change the
 // counters of the same units lock their rows in the same order, and so
-// wait for each other rather than deadlock.
-func (tx *Tx) addCounts(ctx context.Context, rootID int64, d counterDeltas) error {
+// wait for each other rather than deadlock. fresh says none of the rows
+// exists yet: they are inserted (no conflict to look for), and the
+// evidence columns left to their default when all are zero.
+func (tx *Tx) addCounts(ctx context.Context, rootID int64, d counterDeltas, fresh bool) error {
 	keys := make([]counterKey, 0, len(d))
 	for k, c := range d {
 		if c.n != 0 || c.ev != (evidenceCounts{}) {
@@ -303,6 +357,18 @@ func (tx *Tx) addCounts(ctx context.Context, rootID int64, d counterDeltas) erro
 	}
 	cols := []column{constColumn("root_id", rootID), intColumn("unit_id", units), intColumn("directive_id", directives),
 		textColumn("state", states), intColumn("n", ns)}
+	if fresh {
+		noEvidence := true
+		for _, k := range keys {
+			noEvidence = noEvidence && d[k].ev == (evidenceCounts{})
+		}
+		if !noEvidence {
+			for j, name := range evidenceColumnNames {
+				cols = append(cols, intColumn(name, evs[j]))
+			}
+		}
+		return tx.insertRows(ctx, "count assignments", "directive_counts", n, cols)
+	}
 	set := []string{"n = directive_counts.n + excluded.n"}
 	for j, name := range evidenceColumnNames {
 		cols = append(cols, intColumn(name, evs[j]))
@@ -445,17 +511,16 @@ func (tx *Tx) UpdateAssignment(ctx context.Context, a *kinbridge.Assignment, old
 	if !cur.live {
 		return nil
 	}
-	before := &kinbridge.Assignment{ReportID: cur.reportID}
-	evidence, err := tx.reportEvidence(ctx, []*kinbridge.Assignment{before, a})
-	if err != nil {
-		return err
-	}
 	var oldEv, newEv evidenceCounts
-	if !cur.cascaded {
-		oldEv = evidence[cur.reportID]
+	if !cur.cascaded && cur.reportID != 0 {
+		if oldEv, err = tx.evidenceOf(ctx, cur.reportID); err != nil {
+			return err
+		}
 	}
-	if !a.Cascaded {
-		newEv = evidence[a.ReportID]
+	if !a.Cascaded && a.ReportID != 0 {
+		if newEv, err = tx.evidenceOf(ctx, a.ReportID); err != nil {
+			return err
+		}
 	}
 	if cur.state == a.State && oldEv == newEv {
 		return nil
@@ -463,7 +528,7 @@ func (tx *Tx) UpdateAssignment(ctx context.Context, a *kinbridge.Assignment, old
 	d := counterDeltas{}
 	d.add(cur.path, cur.directive, cur.state, -1, oldEv)
 	d.add(cur.path, cur.directive, a.State, 1, newEv)
-	return tx.addCounts(ctx, cur.rootID, d)
+	return tx.addCounts(ctx, cur.rootID, d, false)
 }
 
 // KillAssignments ends the live assignments of a version. All of them end
