@@ -60,6 +60,9 @@ var Logins = []Login{
 type Options struct {
 	Size Size
 	Seed uint64
+	// Files, if not nil, keeps the attachments of some of the demo's
+	// reports; without it the reports have none.
+	Files kinbridge.AttachmentStore
 	// Progress, if not nil, is told what is being made and how far along.
 	Progress func(stage string, done, total int)
 }

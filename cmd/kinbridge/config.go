@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/files"
 	"github.com/kinbridge/kinbridge/postgres"
 	"github.com/kinbridge/kinbridge/smtp"
 	"github.com/kinbridge/kinbridge/sqlite"
@@ -20,8 +21,12 @@ import (
 // Config is every setting of kinbridge, with its defaults. Flags override
 // the environment, which overrides the defaults.
 type Config struct {
-	Addr          string        // KINBRIDGE_ADDR, --addr
-	DB            string        // KINBRIDGE_DB, --db: a file path (SQLite) or postgres://…
+	Addr string // KINBRIDGE_ADDR, --addr
+	DB   string // KINBRIDGE_DB, --db: a file path (SQLite) or postgres://…
+	// Files is the directory of the attachments (KINBRIDGE_FILES, --files);
+	// empty: <DB>.files next to a SQLite file, and none (attachments off)
+	// with PostgreSQL.
+	Files         string
 	SessionIdle   time.Duration // KINBRIDGE_SESSION_IDLE
 	SessionMax    time.Duration // KINBRIDGE_SESSION_MAX
 	SecureCookies bool          // KINBRIDGE_SECURE_COOKIES: set behind HTTPS
@@ -54,6 +59,9 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	}
 	if v := getenv("KINBRIDGE_DB"); v != "" {
 		c.DB = v
+	}
+	if v := getenv("KINBRIDGE_FILES"); v != "" {
+		c.Files = v
 	}
 	for _, d := range []struct {
 		env, flag string
@@ -96,8 +104,14 @@ func (c *Config) addDBFlag(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", c.DB, "database: a SQLite file path, or a postgres:// URL (env KINBRIDGE_DB)")
 }
 
+// addFilesFlag registers the attachments directory.
+func (c *Config) addFilesFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Files, "files", c.Files, "directory of the attachments; default: the SQLite file's path + .files; none with PostgreSQL unless set (env KINBRIDGE_FILES)")
+}
+
 func (c *Config) addServeFlags(fs *flag.FlagSet) {
 	c.addDBFlag(fs)
+	c.addFilesFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve on, host:port (env KINBRIDGE_ADDR)")
 	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "a session unused this long ends (env KINBRIDGE_SESSION_IDLE)")
 	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "a session ends this long after sign-in (env KINBRIDGE_SESSION_MAX)")
@@ -129,6 +143,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionMax < c.SessionIdle {
 		return settingError("session-max", "KINBRIDGE_SESSION_MAX", "%v is shorter than the idle timeout %v", c.SessionMax, c.SessionIdle)
+	}
+	if strings.Contains(c.Files, "://") {
+		return settingError("files", "KINBRIDGE_FILES", "%q is a URL; give a directory on the local disk", c.Files)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return settingError("log-format", "KINBRIDGE_LOG_FORMAT", "%q is neither text nor json", c.LogFormat)
@@ -198,6 +215,34 @@ func (c *Config) engine() (string, error) {
 		}
 	}
 	return "sqlite", nil
+}
+
+// filesDir returns the directory of the attachments: the setting, or
+// next to a SQLite file; "" when there is none (PostgreSQL without the
+// setting).
+func (c *Config) filesDir() string {
+	if c.Files != "" {
+		return c.Files
+	}
+	if engine, err := c.engine(); err == nil && engine == "sqlite" {
+		return c.DB + ".files"
+	}
+	return ""
+}
+
+// openFiles returns the attachment store of the settings, or nil (no
+// interface value at all) when there is no directory: attachments are then
+// refused.
+func (c *Config) openFiles() (kinbridge.AttachmentStore, error) {
+	dir := c.filesDir()
+	if dir == "" {
+		return nil, nil
+	}
+	fs, err := files.Open(dir)
+	if err != nil {
+		return nil, settingError("files", "KINBRIDGE_FILES", "%v", err)
+	}
+	return fs, nil
 }
 
 // serviceConfig returns the domain's part of the configuration.

@@ -43,6 +43,11 @@ served as it is.`)
 	defer store.Close()
 
 	svc := kinbridge.NewService(store, nil, cfg.serviceConfig())
+	attachments, err := cfg.openFiles()
+	if err != nil {
+		return err
+	}
+	svc.SetAttachmentStore(attachments)
 	sysCtx := kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("demo"))
 	units, err := svc.FindUnits(sysCtx)
 	if err != nil {
@@ -51,7 +56,7 @@ served as it is.`)
 	if len(units) == 0 {
 		fmt.Fprintf(env.Stderr, "generating the %s demo data set (seed %d) in %s\n", sz.Name, seed, cfg.DB)
 		start := time.Now()
-		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Progress: progressPrinter(env.Stderr)})
+		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Files: attachments, Progress: progressPrinter(env.Stderr)})
 		if err != nil {
 			return err
 		}

@@ -95,7 +95,9 @@ Commands:
 Run 'kinbridge <command> -h' for a command's flags.
 
 Settings also come from the environment: KINBRIDGE_DB (a SQLite file path,
-default kinbridge.db, or a postgres:// URL), KINBRIDGE_ADDR (default
+default kinbridge.db, or a postgres:// URL), KINBRIDGE_FILES (the
+attachments directory; default <db>.files beside a SQLite file, none with
+PostgreSQL unless set), KINBRIDGE_ADDR (default
 localhost:8080), KINBRIDGE_SESSION_IDLE, KINBRIDGE_SESSION_MAX,
 KINBRIDGE_SECURE_COOKIES, KINBRIDGE_LOG_FORMAT, and for the digest mail
 KINBRIDGE_SMTP_ADDR (host:port; unset: no mail), KINBRIDGE_SMTP_FROM,

@@ -19,7 +19,9 @@ import (
 func runServe(ctx context.Context, args []string, env *Env) error {
 	fs := newFlagSet(env, "serve", "", `
 Serve the web UI, the JSON API (/api/v1), /healthz and /metrics on --addr,
-with the database of --db. Migrations are applied at start. The background
+with the database of --db. Migrations are applied at start. Attachments
+are kept in --files (default: next to a SQLite file, as <db>.files; with
+PostgreSQL none unless set, and attachments are then refused). The background
 jobs (escalations, daily digests, their mail through --smtp-addr) run at
 start and every minute. SIGTERM or Ctrl-C stops the server gracefully:
 requests and the jobs in flight are finished first.`)
@@ -43,6 +45,16 @@ func serve(ctx context.Context, cfg *Config, store *sqlstore.Store, env *Env) er
 	mailer, err := cfg.mailer()
 	if err != nil {
 		return err
+	}
+	attachments, err := cfg.openFiles()
+	if err != nil {
+		return err
+	}
+	if attachments != nil {
+		svc.SetAttachmentStore(attachments)
+		logger.Info("attachments", "dir", cfg.filesDir())
+	} else {
+		logger.Warn("attachments are off: files attached to directives and reports are refused; set KINBRIDGE_FILES (--files) to a directory to keep them")
 	}
 	srv := web.NewServer(svc, web.Options{Logger: logger, DBs: store.DBs(), SecureCookies: cfg.SecureCookies})
 
