@@ -190,6 +190,24 @@ func usedKeys(t *testing.T) map[string]string {
 		kinbridge.NotifyReferralReturned, kinbridge.NotifyEscalated, kinbridge.NotifyDigest} {
 		keys["notify."+k] = "notification kinds"
 	}
+	// Directives' codes, translated by the localizer's AssignmentState,
+	// DirectiveStatus and Notification.
+	for _, st := range kinbridge.AssignmentStates {
+		keys["assignment.state."+string(st)] = "kinbridge.AssignmentStates"
+	}
+	for _, st := range []kinbridge.DirectiveStatus{kinbridge.DirectiveIssued, kinbridge.DirectiveSuperseded, kinbridge.DirectiveWithdrawn} {
+		keys["directive.status."+string(st)] = "kinbridge.DirectiveStatus"
+	}
+	for _, k := range []string{kinbridge.NotifyDirective, kinbridge.NotifyDirectiveDue, kinbridge.NotifyDirectiveOverdue,
+		kinbridge.NotifyDirectiveWeekly, kinbridge.NotifyReportSubmitted, kinbridge.NotifyReportAccepted, kinbridge.NotifyReportReturned} {
+		keys["notify."+k] = "notification kinds"
+	}
+	for _, a := range kinbridge.AssignmentActions {
+		keys["audit.action.assignment."+string(a)] = "kinbridge.AssignmentActions"
+	}
+	for _, k := range []string{"error.attachment.name", "error.attachment.size", "error.attachment.type", "error.directive.action_kind"} {
+		keys[k] = "directive errors with an indexed field"
+	}
 	for _, k := range []string{"resolve", "give_up", "reopen", "comment", "refer", "send_back"} {
 		keys["problem.note."+k] = "problemForms"
 	}

@@ -51,6 +51,16 @@ func (l *localizer) Notification(n *kinbridge.Notification) string {
 		return msg
 	case kinbridge.NotifyDigest:
 		return l.T("notify.digest", l.Day(a["day"]), a["overdue"], a["due_soon"])
+	case kinbridge.NotifyDirective, kinbridge.NotifyDirectiveDue:
+		return l.T("notify."+n.Kind, a["title"], l.Day(a["due"]))
+	case kinbridge.NotifyDirectiveOverdue:
+		return l.T("notify."+n.Kind, a["units"], a["title"])
+	case kinbridge.NotifyDirectiveWeekly:
+		return l.T("notify."+n.Kind, a["week"], a["overdue"])
+	case kinbridge.NotifyReportSubmitted, kinbridge.NotifyReportAccepted:
+		return l.T("notify."+n.Kind, a["title"])
+	case kinbridge.NotifyReportReturned:
+		return l.T("notify."+n.Kind, a["title"], a["note"])
 	}
 	return n.Text
 }
