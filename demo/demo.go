@@ -75,7 +75,9 @@ type Options struct {
 // work of the last eight weeks (see welfare.go): visit plans, a case officer
 // for every household of an office with officers, visits, and problems in
 // every state with their history, referrals, escalations and the
-// notifications they made. Each stage is one transaction, or for the
+// notifications they made — and, in the same weeks, headquarters'
+// directive passed on by the regions to their offices, in every state of
+// an assignment (see directives.go). Each stage is one transaction, or for the
 // registry one per chunk of about 50,000 rows, for the welfare history one
 // per simulated slot of a day; a failure stops the generation where it is.
 // The store's clock is stepped through the past weeks and set back to the
@@ -157,7 +159,7 @@ func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 	if err != nil {
 		return err
 	}
-	return generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, progress)
+	return generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, opt.Files, progress)
 }
 
 func numbered(name string, i, n int) string {

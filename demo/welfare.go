@@ -112,7 +112,7 @@ func actorOf(u *kinbridge.User) *kinbridge.Actor {
 
 // generateWelfare makes the welfare data of the demo, after the registry.
 func generateWelfare(ctx context.Context, svc *kinbridge.Service, seed uint64, hq *kinbridge.Unit, regions, offices []*kinbridge.Unit,
-	users []*kinbridge.User, reg *registry, progress func(string, int, int)) error {
+	users []*kinbridge.User, reg *registry, files kinbridge.AttachmentStore, progress func(string, int, int)) error {
 	store := svc.Store()
 	setter, ok := store.(clockSetter)
 	if !ok {
@@ -172,12 +172,19 @@ func generateWelfare(ctx context.Context, svc *kinbridge.Service, seed uint64, h
 		return err
 	}
 	g.plan(caseOfficers)
+	// The directives and their reports happen amid the visits and problems
+	// (directives.go), so that the evidence of each report is what the
+	// records held at its time.
+	if err := g.planDirectives(seed, users, files); err != nil {
+		return err
+	}
 
-	progress("welfare", 0, g.nSlots())
+	progress("weeks", 0, g.nSlots())
 	for i := range g.slots {
 		clk.set(g.slot(i))
 		err := store.Update(ctx, func(tx kinbridge.Tx) error {
 			tsvc := kinbridge.NewService(oneTx{tx}, clk, kinbridge.DefaultServiceConfig())
+			tsvc.SetAttachmentStore(files)
 			for _, s := range g.slots[i] {
 				if err := s.do(kinbridge.NewContextWithActor(ctx, s.actor), tsvc); err != nil {
 					return fmt.Errorf("as %s: %w", s.actor.Username, err)
@@ -195,7 +202,7 @@ func generateWelfare(ctx context.Context, svc *kinbridge.Service, seed uint64, h
 			return fmt.Errorf("demo: welfare on %s: %w", g.slot(i).Format("2006-01-02 15:04"), err)
 		}
 		g.slots[i] = nil
-		progress("welfare", i+1, g.nSlots())
+		progress("weeks", i+1, g.nSlots())
 	}
 	// The night's run, at midnight: what is overdue by then escalates, and
 	// today's digests are made. Midnight rather than now, so that the same

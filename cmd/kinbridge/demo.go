@@ -20,8 +20,11 @@ demo data set if it is empty (same --size and --seed, same data), print the
 URL and one login per role, and serve. The data set holds units, users, the
 registry, and eight weeks of welfare work up to today: visit plans, case
 officers, visits, problems in every state with their history, referrals,
-escalations and unread notifications. A database that already holds data is
-served as it is.`)
+escalations and unread notifications; and headquarters' directive passed on
+by every region to its offices, with acknowledgements, reports whose
+evidence comes from those records, returns, acceptances, an amendment and
+overdue offices. Attachments of the demo reports go to --files. A database
+that already holds data is served as it is.`)
 	var size string
 	var seed uint64
 	cfg, err := loadConfig(env, fs, args, func(c *Config, fs *flag.FlagSet) {
