@@ -29,13 +29,14 @@ type DirectiveRecord struct {
 }
 
 // directiveVisible reports whether the actor may see the directive: they
-// are in the issuer's scope, or one of its live assignments is in theirs.
+// are in the issuer's scope, or one of its assignments is in theirs (a
+// dead one too: an addressee still reads a withdrawn directive and why).
 func directiveVisible(ctx context.Context, tx Tx, a *Actor, d *Directive) (bool, error) {
 	if a.InScope(d.IssuerPath) {
 		return true, nil
 	}
 	prefix, subtree := a.ScopePrefix()
-	f := AssignmentFilter{SeriesID: d.SeriesID, PathPrefix: prefix, Limit: 1}
+	f := AssignmentFilter{SeriesID: d.SeriesID, PathPrefix: prefix, IncludeDead: true, Limit: 1}
 	if !subtree {
 		f.PathPrefix, f.UnitID = "", a.UnitID
 	}
