@@ -38,6 +38,22 @@ func (l *localizer) AssignmentState(s kinbridge.AssignmentState) string {
 	return l.code("assignment.state.", string(s))
 }
 
+// assignmentAction names an assignment action in the language, with the
+// words of the buttons that take it.
+func (l *localizer) assignmentAction(a kinbridge.AssignmentAction) string {
+	switch a {
+	case kinbridge.AssignmentAcknowledge:
+		return l.T("assignment.acknowledge")
+	case kinbridge.AssignmentReport:
+		return l.T("assignment.report")
+	case kinbridge.AssignmentAccept:
+		return l.T("report.accept")
+	case kinbridge.AssignmentReturn:
+		return l.T("report.return")
+	}
+	return string(a)
+}
+
 // DirectiveStatus names a directive version's status in the language.
 func (l *localizer) DirectiveStatus(s kinbridge.DirectiveStatus) string {
 	return l.code("directive.status.", string(s))
@@ -231,11 +247,13 @@ func (s *Server) renderDirectiveForm(w http.ResponseWriter, r *http.Request, sta
 	// Addressees: every unit of the scope below its top, as checkboxes (the
 	// service keeps them to the issuing unit's subtree), or a level.
 	maxDepth, top := 0, -1
+	atDepth := map[int]int{}
 	for _, u := range units {
 		if top < 0 || u.Depth < top {
 			top = u.Depth
 		}
 		maxDepth = max(maxDepth, u.Depth)
+		atDepth[u.Depth]++
 	}
 	for _, o := range unitOptions(unitTree(units, v.lang), 0) {
 		if n, _ := strconv.ParseInt(o.Value, 10, 64); n != 0 {
@@ -247,7 +265,7 @@ func (s *Server) renderDirectiveForm(w http.ResponseWriter, r *http.Request, sta
 		}
 	}
 	for d := top + 1; d <= maxDepth; d++ {
-		page.Levels = append(page.Levels, option{Value: strconv.Itoa(d), Label: v.T("directive.level_n", d)})
+		page.Levels = append(page.Levels, option{Value: strconv.Itoa(d), Label: v.T("directive.level_units", d, atDepth[d])})
 	}
 	if formErr != nil {
 		field := kinbridge.ErrorField(formErr)
@@ -436,7 +454,13 @@ func (s *Server) renderDirective(w http.ResponseWriter, r *http.Request, status 
 	for _, x := range rec.Assignments {
 		page.Rows = append(page.Rows, assignmentRow{Assignment: x, UnitName: names[x.UnitID], Overdue: x.Overdue(now)})
 	}
-	page.CanPassOn = v.Can(string(kinbridge.ActionDirectiveIssue)) && page.InForce && len(receivingUnits(rec)) > 0
+	// Passing on is offered to the units that received the directive: the
+	// caller's own, or, for a caller outside the issuing side, a unit of
+	// their scope that did (the issuing side sees every addressee's
+	// assignment, but passes on nothing of its own).
+	held := receivingUnits(rec)
+	page.CanPassOn = v.Can(string(kinbridge.ActionDirectiveIssue)) && page.InForce && len(held) > 0 &&
+		(held[0] == rec.Mine || !page.Issuer)
 	if form == nil {
 		form = url.Values{"title": {d.Title}, "body": {d.Body}, "due_at": {d.DueAt.In(v.Loc).Format(time.DateOnly)}}
 	}

@@ -14,6 +14,9 @@ import (
 
 type rollupPage struct {
 	D          *kinbridge.Directive
+	Parent     *kinbridge.Directive // the directive D passes on, if the caller may see it
+	Issuer     *kinbridge.Unit      // D's issuing unit
+	IssuerSide bool                 // the caller's scope holds the issuing unit (reports, print)
 	Rollup     *kinbridge.Rollup
 	UnitName   string
 	ParentName string
@@ -137,7 +140,8 @@ func (s *Server) rollupView(r *http.Request) (*view, *rollupPage, error) {
 	v := s.newView(r, "")
 	v.Loc = ru.Unit.Location()
 	names := unitNames(units, v.lang)
-	page := &rollupPage{D: rec.Directive, Rollup: ru, UnitName: ru.Unit.Names.In(v.lang), States: stateCounts(ru.ByState), Percent: percent(ru.Accepted)}
+	page := &rollupPage{D: rec.Directive, Parent: rec.Parent, Issuer: rec.Issuer, Rollup: ru,
+		IssuerSide: kinbridge.ActorFromContext(r.Context()).InScope(rec.Directive.IssuerPath), UnitName: ru.Unit.Names.In(v.lang), States: stateCounts(ru.ByState), Percent: percent(ru.Accepted)}
 	if ru.Parent != nil {
 		page.ParentName = ru.Parent.Names.In(v.lang)
 	}

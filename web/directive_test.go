@@ -134,8 +134,9 @@ func TestDirectiveCycle(t *testing.T) {
 	if !strings.Contains(body, "Visit everyone") || !strings.Contains(body, "astate-delivered") {
 		t.Errorf("B's inbox: %s", excerpt(body))
 	}
-	if body = wantStatus(t, f.get("/inbox", f.sesB), http.StatusOK, "B's notifications"); !strings.Contains(body, "A directive reached your unit") {
-		t.Error("B's supervisor was not told of the directive")
+	if body = wantStatus(t, f.get("/inbox", f.sesB), http.StatusOK, "B's notifications"); !strings.Contains(body, "A directive reached your unit") ||
+		!strings.Contains(body, `<a href="/directives/`+id(dirID)+`">`) {
+		t.Error("B's supervisor was not told of the directive, with a link to it")
 	}
 	if body = wantStatus(t, f.get("/directives/issued", f.sesA), http.StatusOK, "A's outbox"); !strings.Contains(body, "Visit everyone") {
 		t.Error("A's outbox lacks the directive")
@@ -164,6 +165,17 @@ func TestDirectiveCycle(t *testing.T) {
 		t.Error("the directive does not link to the one passing it on")
 	}
 
+	// B follows the roll-up link of the directive it received: at its unit.
+	body = wantStatus(t, f.get(directiveURL(dirID), f.sesB), http.StatusOK, "B on the directive")
+	if !strings.Contains(body, `href="/directives/`+id(dirID)+`/rollup?unit=`+id(f.b.ID)+`"`) {
+		t.Error("B's roll-up link is not at its unit")
+	}
+	wantStatus(t, f.get(directiveURL(dirID)+"/rollup?unit="+id(f.b.ID), f.sesB), http.StatusOK, "B's roll-up")
+	body = wantStatus(t, f.get(directiveURL(derivedID)+"/rollup", f.sesB), http.StatusOK, "roll-up of the derived directive")
+	if !strings.Contains(body, `id="rollup-parent"`) {
+		t.Error("the derived directive's roll-up does not lead up to its parent")
+	}
+
 	// Out of scope: D's supervisor does not learn that B's directive exists.
 	wantStatus(t, f.get(directiveURL(derivedID), f.sesD), http.StatusNotFound, "D on B's directive")
 
@@ -179,8 +191,17 @@ func TestDirectiveCycle(t *testing.T) {
 		wantStatus(t, f.post(assignmentPath(x.as, "/acknowledge"), x.ses, url.Values{"version": {id(x.as.Version)}}), http.StatusSeeOther, "acknowledge")
 	}
 
+	// B's officer visits a household of B since the directive was issued.
+	h := f.household(f.b, "1 Evidence Street")
+	if err := f.svc.RecordVisit(f.actor(f.offB), &kinbridge.Visit{HouseholdID: h.ID, At: time.Now(), OfficerIDs: []int64{f.offB.ID}, Purpose: "Directive"}, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	// B's report form shows the evidence before it is sent.
 	body = wantStatus(t, f.get(assignmentPath(asB, "/report"), f.sesOffB), http.StatusOK, "report form")
+	if !strings.Contains(body, `<dd class="ev-visits">1</dd>`) || !strings.Contains(body, `<dd class="ev-visited">1 of 1</dd>`) {
+		t.Errorf("the evidence shown is not the visit: %s", excerpt(body[strings.Index(body, "evidence-preview"):]))
+	}
 	for _, want := range []string{`id="evidence-preview"`, `class="ev-visits"`, `id="report-form"`, `enctype="multipart/form-data"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report form lacks %s", want)
@@ -212,6 +233,9 @@ func TestDirectiveCycle(t *testing.T) {
 	reps, err := f.svc.FindReports(f.directiveBoss(), asB.ID)
 	if err != nil || len(reps) != 1 || len(reps[0].Attachments) != 1 {
 		t.Fatalf("B's reports: %v, %v", reps, err)
+	}
+	if ev := reps[0].Evidence; ev.Visits != 1 || ev.HouseholdsVisited != 1 || ev.Households != 1 {
+		t.Errorf("the report's evidence %+v is not what the form showed", ev)
 	}
 	att := reps[0].Attachments[0]
 	resp = f.get("/attachments/"+id(att.ID), f.sesA)
@@ -395,5 +419,28 @@ func decodeInto(t *testing.T, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("decode %s: %v", body, err)
+	}
+}
+
+// TestAssignmentTransitionMessage: a refused step names the action and the
+// state in the reader's language.
+func TestAssignmentTransitionMessage(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := &kinbridge.Assignment{Live: true, State: kinbridge.AssignmentAccepted}
+	stepErr := as.Step(kinbridge.AssignmentAcknowledge, time.Now())
+	for lang, want := range map[string][]string{
+		kinbridge.LangEnglish: {"Acknowledge", "accepted"},
+		kinbridge.LangKorean:  {"수령 확인", "승인됨"},
+		kinbridge.LangChinese: {"确认收到", "已接受"},
+	} {
+		got := newLocalizer(cats, lang).Err(stepErr)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", lang, got, w)
+			}
+		}
 	}
 }

@@ -234,6 +234,11 @@ func (l *localizer) Err(err error) string {
 	if e.Key == "error.problem.transition" {
 		return l.problemTransition(e.Args)
 	}
+	if e.Key == "error.assignment.transition" && len(e.Args) == 2 {
+		action, _ := e.Args[0].(string)
+		state, _ := e.Args[1].(string)
+		return l.T(e.Key, l.assignmentAction(kinbridge.AssignmentAction(action)), l.AssignmentState(kinbridge.AssignmentState(state)))
+	}
 	if e.Key != "" && l.Has(e.Key) {
 		return l.T(e.Key, l.errArgs(e.Args)...)
 	}

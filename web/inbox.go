@@ -18,6 +18,7 @@ type inboxRow struct {
 	*kinbridge.Notification
 	Text   string
 	Unread bool
+	Link   string // the directive a directive notification is about
 }
 
 // showInbox is GET /inbox: the caller's notifications, newest first, the
@@ -38,7 +39,14 @@ func (s *Server) showInbox(w http.ResponseWriter, r *http.Request) {
 	v.Loc = unit.Location()
 	page := inboxPage{Unread: unread, UnreadOnly: unreadOnly}
 	for _, n := range ns {
-		page.Notifications = append(page.Notifications, inboxRow{Notification: n, Text: v.Notification(n), Unread: n.ReadAt.IsZero()})
+		row := inboxRow{Notification: n, Text: v.Notification(n), Unread: n.ReadAt.IsZero()}
+		if d, err := strconv.ParseInt(n.Args["directive"], 10, 64); err == nil && d > 0 {
+			row.Link = directiveURL(d)
+			if n.Kind == kinbridge.NotifyReportSubmitted {
+				row.Link += "/reports"
+			}
+		}
+		page.Notifications = append(page.Notifications, row)
 	}
 	v.Data = page
 	v.Notice = s.notice(r, v)
