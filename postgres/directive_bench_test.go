@@ -11,4 +11,6 @@ import (
 
 func BenchmarkDirectiveIssue(b *testing.B) { storetest.BenchDirectiveIssue(b, storetest.OpenPostgres) }
 
-func BenchmarkDirectiveRollup(b *testing.B) { storetest.BenchDirectiveRollup(b, storetest.OpenPostgres) }
+func BenchmarkDirectiveRollup(b *testing.B) {
+	storetest.BenchDirectiveRollup(b, storetest.OpenPostgres)
+}

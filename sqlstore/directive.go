@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,29 +28,33 @@ func (tx *Tx) jsonText(col string) string {
 func (tx *Tx) directiveSelect() string {
 	return `SELECT d.id, d.series_id, d.version, COALESCE(d.parent_id, 0), d.root_id, d.issuer_unit_id, d.title, d.body, d.due_at,
 		` + tx.jsonText("d.addressees") + `, ` + tx.jsonText("d.actions") + `, d.status, d.note, d.issued_at, COALESCE(d.issued_by, 0),
-		d.issued_by_name, d.reminded_at, d.overdue_notice_at, u.path
+		d.issued_by_name, d.reminded_at, d.overdue_notice_at, u.path,
+		EXISTS (SELECT 1 FROM attachments f WHERE f.owner_type = 'directive' AND f.owner_id = d.id)
 	FROM directives d JOIN units u ON u.id = d.issuer_unit_id`
 }
 
-func scanDirective(row interface{ Scan(...any) error }) (*kinbridge.Directive, error) {
+// scanDirective reads a row of directiveSelect, and whether the version
+// has attachments.
+func scanDirective(row interface{ Scan(...any) error }) (*kinbridge.Directive, bool, error) {
 	var d kinbridge.Directive
 	var addressees, actions string
+	var attached bool
 	err := row.Scan(&d.ID, &d.SeriesID, &d.Version, &d.ParentID, &d.RootID, &d.IssuerUnitID, &d.Title, &d.Body, scanTime{&d.DueAt},
 		&addressees, &actions, &d.Status, &d.Note, scanTime{&d.IssuedAt}, &d.IssuedBy, &d.IssuedByName,
-		scanTime{&d.RemindedAt}, scanTime{&d.OverdueNoticeAt}, &d.IssuerPath)
+		scanTime{&d.RemindedAt}, scanTime{&d.OverdueNoticeAt}, &d.IssuerPath, &attached)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Addressees, err = decodeAddressees(addressees); err != nil {
-		return nil, fmt.Errorf("directive %d addressees: %w", d.ID, err)
+		return nil, false, fmt.Errorf("directive %d addressees: %w", d.ID, err)
 	}
 	if err := json.Unmarshal([]byte(actions), &d.Actions); err != nil {
-		return nil, fmt.Errorf("directive %d actions: %w", d.ID, err)
+		return nil, false, fmt.Errorf("directive %d actions: %w", d.ID, err)
 	}
 	if len(d.Actions) == 0 {
 		d.Actions = nil
 	}
-	return &d, nil
+	return &d, attached, nil
 }
 
 // CreateDirective stores a version and sets its ID. A first version is its
@@ -57,7 +62,7 @@ func scanDirective(row interface{ Scan(...any) error }) (*kinbridge.Directive, e
 // both are known only after the insert, so the row is given them at once,
 // in the same transaction.
 func (tx *Tx) CreateDirective(ctx context.Context, d *kinbridge.Directive) error {
-	addressees, err := json.Marshal(d.Addressees)
+	addressees, err := encodeAddressees(d.Addressees)
 	if err != nil {
 		return fmt.Errorf("create directive: %w", err)
 	}
@@ -187,32 +192,34 @@ func (tx *Tx) FindDirectives(ctx context.Context, f kinbridge.DirectiveFilter) (
 	return tx.findDirectives(ctx, q, args...)
 }
 
-// findDirectives runs a directive query and fills the versions'
-// attachments with one more query.
+// findDirectives runs a directive query and fills the attachments of the
+// versions that have any with one more query (a roll-up, which reads
+// directives twice, is a handful of round trips; most directives have
+// none).
 func (tx *Tx) findDirectives(ctx context.Context, q string, args ...any) ([]*kinbridge.Directive, error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, tx.store.mapError(err, "find directives", "directive")
 	}
 	ds := []*kinbridge.Directive{}
+	var ids []int64
 	for rows.Next() {
-		d, err := scanDirective(rows)
+		d, attached, err := scanDirective(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("find directives: %w", err)
 		}
 		ds = append(ds, d)
+		if attached {
+			ids = append(ids, d.ID)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, tx.store.mapError(err, "find directives", "directive")
 	}
-	if len(ds) == 0 {
+	if len(ids) == 0 {
 		return ds, nil
-	}
-	ids := make([]int64, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
 	}
 	atts, err := tx.findAttachments(ctx, "directive", ids)
 	if err != nil {
@@ -224,11 +231,34 @@ func (tx *Tx) findDirectives(ctx context.Context, q string, args ...any) ([]*kin
 	return ds, nil
 }
 
-// decodeAddressees reads a directive's addressees. A directive to every
-// unit of a large tree names them all — 100,000 IDs, which encoding/json
-// takes some 20 ms to read, and a roll-up reads its directive twice — so
-// the shapes the store writes ({"unit_ids":[…]}, {"depth":n}, {}, with
-// any white space) are read by hand, and anything else by encoding/json.
+// encodeAddressees writes a directive's addressees as JSON. A directive to
+// every unit of a large tree names them all — 100,000 IDs, 700 kB of JSON,
+// which every read of the directive (a roll-up reads it twice) would move
+// and parse — so a long ascending list is kept as the ranges of
+// consecutive IDs it is made of ({"unit_ranges":[[first,last],…]}), which
+// for the units of a subtree, created together, are few.
+func encodeAddressees(ad kinbridge.Addressees) ([]byte, error) {
+	if len(ad.UnitIDs) <= 64 || !slices.IsSorted(ad.UnitIDs) {
+		return json.Marshal(ad)
+	}
+	var ranges [][2]int64
+	for _, id := range ad.UnitIDs {
+		if n := len(ranges); n > 0 && ranges[n-1][1] == id-1 {
+			ranges[n-1][1] = id
+		} else if n == 0 || ranges[n-1][1] != id {
+			ranges = append(ranges, [2]int64{id, id})
+		}
+	}
+	return json.Marshal(struct {
+		UnitRanges [][2]int64 `json:"unit_ranges"`
+		Depth      int        `json:"depth,omitempty"`
+	}{ranges, ad.Depth})
+}
+
+// decodeAddressees reads a directive's addressees. The shapes the store
+// writes ({"unit_ids":[…]}, {"unit_ranges":[[a,b],…]}, {"depth":n}, {},
+// with any white space) are read by hand — encoding/json takes some 20 ms
+// for 100,000 IDs — and anything else by encoding/json.
 func decodeAddressees(s string) (kinbridge.Addressees, error) {
 	if ad, ok := scanAddressees(s); ok {
 		return ad, nil
@@ -285,6 +315,34 @@ func scanAddressees(s string) (ad kinbridge.Addressees, ok bool) {
 						return ad, false
 					}
 					ad.UnitIDs = append(ad.UnitIDs, n)
+					if next(']') {
+						break
+					} else if !next(',') {
+						return ad, false
+					}
+				}
+			}
+		case strings.HasPrefix(s[i:], `"unit_ranges"`):
+			i += len(`"unit_ranges"`)
+			if !next(':') || !next('[') {
+				return ad, false
+			}
+			if !next(']') {
+				for {
+					if !next('[') {
+						return ad, false
+					}
+					first, ok := number()
+					if !ok || !next(',') {
+						return ad, false
+					}
+					last, ok := number()
+					if !ok || !next(']') || last < first || last-first > 1<<24 {
+						return ad, false
+					}
+					for id := first; id <= last; id++ {
+						ad.UnitIDs = append(ad.UnitIDs, id)
+					}
 					if next(']') {
 						break
 					} else if !next(',') {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -119,29 +118,28 @@ func (tx *Tx) findReports(ctx context.Context, q string, args ...any) ([]*kinbri
 // unit's counters, which hold those sums already (a few rows, whatever the
 // size of the subtree); for any other prefix it adds the reports up.
 func (tx *Tx) SumEvidence(ctx context.Context, rootID int64, pathPrefix string) (kinbridge.Evidence, error) {
-	var unitID int64
-	err := tx.queryRow(ctx, "SELECT id FROM units WHERE path = ?", pathPrefix).Scan(&unitID)
 	sums := make([]string, len(evidenceColumnNames))
 	for i, c := range evidenceColumnNames {
-		sums[i] = "COALESCE(SUM(" + c + "), 0)"
+		sums[i] = "COALESCE(SUM(c." + c + "), 0)"
 	}
-	var row *sql.Row
-	switch {
-	case err == nil:
-		row = tx.queryRow(ctx, "SELECT "+joinComma(sums)+" FROM directive_counts WHERE root_id = ? AND unit_id = ?", rootID, unitID)
-	case errors.Is(err, sql.ErrNoRows):
-		for i, c := range evidenceColumnNames {
-			sums[i] = "COALESCE(SUM(r." + c + "), 0)"
+	var unit sql.NullInt64
+	var c evidenceCounts
+	err := tx.queryRow(ctx, "SELECT MIN(u.id), "+joinComma(sums)+
+		" FROM units u LEFT JOIN directive_counts c ON c.root_id = ? AND c.unit_id = u.id WHERE u.path = ?", rootID, pathPrefix).
+		Scan(&unit, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+	if err != nil {
+		return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "report")
+	}
+	if !unit.Valid {
+		for i, col := range evidenceColumnNames {
+			sums[i] = "COALESCE(SUM(r." + col + "), 0)"
 		}
 		where, args := assignmentWhere(kinbridge.AssignmentFilter{RootID: rootID, PathPrefix: pathPrefix})
-		row = tx.queryRow(ctx, "SELECT "+joinComma(sums)+" FROM assignments a JOIN reports r ON r.id = a.report_id"+where+
-			" AND NOT a.cascaded", args...)
-	default:
-		return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "unit")
-	}
-	var c evidenceCounts
-	if err := row.Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7]); err != nil {
-		return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "report")
+		err := tx.queryRow(ctx, "SELECT "+joinComma(sums)+" FROM assignments a JOIN reports r ON r.id = a.report_id"+where+
+			" AND NOT a.cascaded", args...).Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+		if err != nil {
+			return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "report")
+		}
 	}
 	return c.evidence(), nil
 }
