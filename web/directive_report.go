@@ -281,7 +281,11 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", at.ContentType)
 	h.Set("Content-Length", strconv.FormatInt(at.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": at.Name}))
+	cd := mime.FormatMediaType("attachment", map[string]string{"filename": at.Name})
+	if cd == "" {
+		cd = "attachment" // a name mime cannot quote: the browser picks one
+	}
+	h.Set("Content-Disposition", cd)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cache-Control", "private, no-store")

@@ -384,6 +384,20 @@ func TestDirectiveAPI(t *testing.T) {
 	as := f.assignmentOf(&kinbridge.Directive{ID: d.ID}, f.b)
 	wantStatus(t, f.api("POST", "/api/v1/assignments/"+id(as.ID)+"/acknowledge", tokB, nil), http.StatusOK, "acknowledge")
 	wantStatus(t, f.api("GET", "/api/v1/assignments/"+id(as.ID)+"/evidence", tokB, nil), http.StatusOK, "evidence")
+	// A program sent as an attachment is refused, naming the file's field.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("narrative", "Done.")
+	fw, _ := mw.CreateFormFile("attachments", "setup.exe")
+	io.WriteString(fw, "MZ\x90\x00\x03\x00\x00\x00\x04\x00"+strings.Repeat("\x00", 64))
+	mw.Close()
+	r := httptest.NewRequest("POST", "/api/v1/assignments/"+id(as.ID)+"/reports", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set("Authorization", "Bearer "+tokB)
+	resp = f.do(r)
+	if e := apiErr(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || e.Field != "attachments[0].type" {
+		t.Errorf("program attached: %d %+v", resp.StatusCode, e)
+	}
 	wantStatus(t, f.api("POST", "/api/v1/assignments/"+id(as.ID)+"/reports", tokB, map[string]any{"narrative": "Done."}), http.StatusCreated, "report")
 	wantStatus(t, f.api("POST", "/api/v1/assignments/"+id(as.ID)+"/review", tokA, map[string]any{"action": "accept"}), http.StatusOK, "accept")
 	resp = f.api("GET", "/api/v1/directives/"+id(d.ID)+"/rollup?unit_id="+id(f.b.ID), tokA, nil)
