@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -173,7 +174,7 @@ func (s *Server) showRollup(w http.ResponseWriter, r *http.Request) {
 // reports of its addressees.
 type printPage struct {
 	*rollupPage
-	Body    any
+	Body    template.HTML
 	Reports []reportsRow
 	AsOf    time.Time
 }
