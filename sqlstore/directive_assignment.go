@@ -123,7 +123,13 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 	} else {
 		cols = append(cols, timeColumn("due_at", due), timeColumn("delivered_at", delivered))
 	}
-	ids, err := tx.insertWithIDs(ctx, "create assignments", "assignments", n, cols)
+	var ids []int64
+	var err error
+	if tx.postgres() {
+		ids, err = tx.insertReturningIDs(ctx, "create assignments", "assignments", n, cols)
+	} else {
+		ids, err = tx.insertWithIDs(ctx, "create assignments", "assignments", n, cols)
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +178,57 @@ func (tx *Tx) CreateAssignments(ctx context.Context, as []*kinbridge.Assignment)
 		}
 	}
 	return nil
+}
+
+// insertReturningIDs inserts n rows into table on PostgreSQL in one
+// INSERT … SELECT FROM unnest(…), in row order, with ids from the table's
+// identity, and returns the ids in row order as one array rather than a
+// row each: rows inserted from an ordered SELECT take their ids in that
+// order, so the ids sorted are the rows' ids in order. (insertWithIDs
+// reserves the ids first, a round trip of n rows.)
+func (tx *Tx) insertReturningIDs(ctx context.Context, op, table string, n int, cols []column) ([]int64, error) {
+	names := make([]string, len(cols))
+	var sel, unnest []string
+	var args, arrays []any
+	k := 0
+	for i, c := range cols {
+		names[i] = c.name
+		if c.isConst {
+			sel, args = append(sel, "?"), append(args, c.constant)
+			continue
+		}
+		k++
+		sel = append(sel, fmt.Sprintf("u.c%d", k))
+		unnest = append(unnest, "?::"+c.pgType+"[]")
+		if c.ints != nil {
+			arrays = append(arrays, c.ints)
+		} else {
+			arrays = append(arrays, c.texts)
+		}
+	}
+	aliases := make([]string, k)
+	for i := range aliases {
+		aliases[i] = fmt.Sprintf("c%d", i+1)
+	}
+	q := "WITH ins AS (INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(sel, ", ") +
+		" FROM unnest(" + strings.Join(unnest, ", ") + ") WITH ORDINALITY AS u(" + strings.Join(aliases, ", ") + ", ord) ORDER BY u.ord" +
+		" RETURNING id) SELECT COALESCE(array_agg(id ORDER BY id)::text, '{}') FROM ins"
+	var text string
+	if err := tx.queryRow(ctx, q, append(args, arrays...)...).Scan(&text); err != nil {
+		return nil, tx.store.mapError(err, op, table)
+	}
+	ids := make([]int64, 0, n)
+	for part := range strings.SplitSeq(strings.Trim(text, "{}"), ",") {
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: ids %q: %w", op, part, err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("%s: %d ids for %d rows", op, len(ids), n)
+	}
+	return ids, nil
 }
 
 // uniform reports whether every value of v is the same.

@@ -35,6 +35,7 @@ var directiveCases = []struct {
 	{"RollupRecount", testRollupRecount},
 	{"DirectiveStory", testDirectiveStory},
 	{"DirectiveJobs", testDirectiveJobs},
+	{"DirectiveUsesIndexes", testDirectiveUsesIndexes},
 }
 
 // directives is the welfare fixture with an attachment store:

@@ -58,9 +58,11 @@ CREATE UNIQUE INDEX directives_series_version ON directives (series_id, version)
 CREATE INDEX directives_issuer ON directives (issuer_unit_id, id) WHERE status <> 'superseded';
 CREATE INDEX directives_parent ON directives (parent_id, id) WHERE status <> 'superseded';
 CREATE INDEX directives_root ON directives (root_id, id) WHERE status <> 'superseded';
--- The jobs: versions in force whose reminder or overdue notice is not sent.
-CREATE INDEX directives_unreminded ON directives (due_at) WHERE status = 'issued' AND reminded_at IS NULL;
-CREATE INDEX directives_unnoticed ON directives (due_at) WHERE status = 'issued' AND overdue_notice_at IS NULL;
+-- The jobs: versions in force whose reminder or overdue notice is not sent,
+-- newest first (by id, the lists' order, so that no sort tempts SQLite into
+-- scanning the table instead); they are few, and due_at is checked on each.
+CREATE INDEX directives_unreminded ON directives (id) WHERE status = 'issued' AND reminded_at IS NULL;
+CREATE INDEX directives_unnoticed ON directives (id) WHERE status = 'issued' AND overdue_notice_at IS NULL;
 
 CREATE TABLE reports (
 	id                 INTEGER PRIMARY KEY AUTOINCREMENT,
