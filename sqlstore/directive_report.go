@@ -134,7 +134,7 @@ func (tx *Tx) SumEvidence(ctx context.Context, rootID int64, pathPrefix string) 
 		for i, col := range evidenceColumnNames {
 			sums[i] = "COALESCE(SUM(r." + col + "), 0)"
 		}
-		where, args := assignmentWhere(kinbridge.AssignmentFilter{RootID: rootID, PathPrefix: pathPrefix})
+		where, args := assignmentWhere(kinbridge.AssignmentFilter{RootID: rootID, PathPrefix: pathPrefix}, false)
 		err := tx.queryRow(ctx, "SELECT "+joinComma(sums)+" FROM assignments a JOIN reports r ON r.id = a.report_id"+where+
 			" AND NOT a.cascaded", args...).Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
 		if err != nil {

@@ -157,7 +157,9 @@ func BenchDirectiveIssue(b *testing.B, open Opener) {
 // reported (with evidence), accepted or returned; and, in the same run, a
 // plain recursive-CTE query computing the same counts (by state, for the
 // root and each child) from the assignments table, which it checks against
-// the roll-up. It reports both p95s in milliseconds.
+// the roll-up; then the roll-up again past the due date, when it also
+// lists the first 100 overdue assignments. It reports the p95s in
+// milliseconds.
 func BenchDirectiveRollup(b *testing.B, open Opener) {
 	n := directiveBenchUnits()
 	s := open(b)
@@ -215,7 +217,25 @@ func BenchDirectiveRollup(b *testing.B, open Opener) {
 			}
 		}
 	}
+	// Past the due date, every assignment not accepted is overdue, and the
+	// roll-up lists the first 100 of them too.
+	b.StopTimer()
+	s.SetClock(NewClock(d.DueAt.Add(time.Hour)))
+	defer s.SetClock(kinbridge.SystemClock{})
+	var overdue []time.Duration
+	for range 50 {
+		start := time.Now()
+		r, err := svc.FindRollup(ctx, d.ID, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		overdue = append(overdue, time.Since(start))
+		if r.Overdue != want.Total-want.ByState[kinbridge.AssignmentAccepted] || len(r.OverdueAt) != 100 {
+			b.Fatalf("overdue %d, listed %d", r.Overdue, len(r.OverdueAt))
+		}
+	}
 	b.ReportMetric(p95ms(rollup), "rollup_p95_ms")
+	b.ReportMetric(p95ms(overdue), "rollup_overdue_p95_ms")
 	b.ReportMetric(p95ms(cte), "cte_p95_ms")
 	b.ReportMetric(float64(want.Total), "assignments")
 }

@@ -26,6 +26,7 @@ func testDirectiveUsesIndexes(t *testing.T, open Opener) {
 		return t
 	}
 	sub := "a.unit_id IN (SELECT id FROM units WHERE path >= ? AND path < ?)"
+	joined := "u.path >= ? AND u.path < ?"
 	waiting := "a.state IN ('delivered', 'acknowledged', 'reported', 'returned')"
 	latest := "d.status <> 'superseded'"
 	queries := []struct {
@@ -35,10 +36,10 @@ func testDirectiveUsesIndexes(t *testing.T, open Opener) {
 	}{
 		{"live assignment", "SELECT a.id FROM assignments a WHERE a.series_id = ? AND a.unit_id = ? AND a.live", []any{d.SeriesID, f.regionA.ID}},
 		{"a version's assignments", "SELECT a.id FROM assignments a WHERE a.directive_id = ? ORDER BY a.due_at, a.id", []any{d.ID}},
-		{"seen by a subtree", "SELECT a.id FROM assignments a WHERE a.live AND a.series_id = ? AND " + sub + " ORDER BY a.due_at, a.id LIMIT 1",
-			[]any{d.SeriesID, f.regionA.Path, sqlstore.SubtreeEnd(f.regionA.Path)}},
-		{"overdue in a roll-up", "SELECT a.id FROM assignments a WHERE a.live AND a.root_id = ? AND " + sub + " AND " + waiting +
-			" AND a.due_at < ? ORDER BY a.due_at, a.id LIMIT 100", []any{d.RootID, f.hq.Path, sqlstore.SubtreeEnd(f.hq.Path), at(t0)}},
+		{"seen by a subtree", "SELECT a.id FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.live AND a.series_id = ? AND " + joined +
+			" ORDER BY a.due_at, a.id LIMIT 1", []any{d.SeriesID, f.regionA.Path, sqlstore.SubtreeEnd(f.regionA.Path)}},
+		{"overdue in a roll-up", "SELECT a.id FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.live AND a.root_id = ? AND " + joined +
+			" AND " + waiting + " AND a.due_at < ? ORDER BY a.due_at, a.id LIMIT 100", []any{d.RootID, f.hq.Path, sqlstore.SubtreeEnd(f.hq.Path), at(t0)}},
 		{"weekly digest", "SELECT COUNT(*) FROM assignments a WHERE a.live AND " + sub + " AND " + waiting + " AND a.due_at < ?",
 			[]any{f.regionA.Path, sqlstore.SubtreeEnd(f.regionA.Path), at(t0)}},
 		{"inbox", "SELECT d.id FROM directives d WHERE " + latest + " AND d.id IN (SELECT a.directive_id FROM assignments a WHERE a.unit_id = ? AND a.live) ORDER BY d.id DESC LIMIT 100",
