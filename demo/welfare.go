@@ -84,8 +84,6 @@ type welfareGen struct {
 	siblings  map[int64][]int64           // office id → the offices of its region that have officers
 	regionSup map[int64]*kinbridge.User   // region id → its first supervisor
 	slots     [][]step                    // by slot: the steps, in the order they were planned
-
-	visits, problems int
 }
 
 // slot returns the time of slot i.
@@ -375,8 +373,6 @@ func (g *welfareGen) planVisit(s int, h demoHousehold, officer *kinbridge.User) 
 	g.at(s, a, func(ctx context.Context, svc *kinbridge.Service) error {
 		return svc.RecordVisit(ctx, v, problems)
 	})
-	g.visits++
-	g.problems += len(problems)
 	for _, p := range problems {
 		g.planProblem(s, p, h, officer)
 	}

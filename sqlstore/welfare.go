@@ -349,6 +349,14 @@ func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]
 		args = all
 	}
 	due := "COALESCE(" + tx.addDays("hh.last_at", "pl.every_days") + ", pl.created)"
+	// The due date is compared before the membership is looked up, so that
+	// only households due in time cost the lookup. Dropping a plan that
+	// is not due in time before the soonest is chosen changes nothing: if
+	// the soonest is due in time it is kept, and if it is not, no plan is.
+	dueBefore := ""
+	if !f.DueBefore.IsZero() {
+		dueBefore = due + " < ? AND "
+	}
 	q := `WITH sel AS (` + hh + `), hh AS (
 		SELECT sel.*, (SELECT lv.at FROM household_last_visit lv WHERE lv.household_id = sel.id) AS last_at FROM sel
 	), due AS (
@@ -357,7 +365,7 @@ func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]
 		FROM hh
 		JOIN visit_plans pl ON pl.active = ?
 		JOIN units pu ON pu.id = pl.unit_id AND hh.upath >= pu.path AND hh.upath < substr(pu.path, 1, length(pu.path) - 1) || '0'
-		WHERE (SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
+		WHERE ` + dueBefore + `(SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
 			WHERE p.household_id = hh.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = pl.programme_id
 			LIMIT 1) = 1
 	)
@@ -367,7 +375,7 @@ func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]
 	WHERE d.rn = 1`
 	args = append(args, true)
 	if !f.DueBefore.IsZero() {
-		q, args = q+" AND d.due_at < ?", append(args, f.DueBefore)
+		args = append(args, f.DueBefore)
 	}
 	q += " ORDER BY d.due_at, d.id"
 	limit := f.Limit
