@@ -160,6 +160,11 @@ func (tx *Tx) MoveUnit(ctx context.Context, u *kinbridge.Unit, newParent *kinbri
 	oldPath := cur.Path
 	newPath := parent.Path + strconv.FormatInt(u.ID, 10) + "/"
 	newDepth := parent.Depth + 1
+	// The directives' roll-up counters of the subtree's assignments move
+	// with it, in this transaction.
+	if err := tx.moveCounts(ctx, oldPath, newPath); err != nil {
+		return err
+	}
 	// substr is 1-based on both engines: the part of each path below the
 	// moved unit starts at len(oldPath)+1.
 	res, err := tx.exec(ctx, `

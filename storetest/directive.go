@@ -33,6 +33,7 @@ var directiveCases = []struct {
 	{"AssignmentConcurrent", testAssignmentConcurrent},
 	{"DirectiveAmendConcurrent", testDirectiveAmendConcurrent},
 	{"RollupRecount", testRollupRecount},
+	{"RollupAfterMove", testRollupAfterMove},
 	{"DirectiveStory", testDirectiveStory},
 	{"DirectiveJobs", testDirectiveJobs},
 	{"DirectiveUsesIndexes", testDirectiveUsesIndexes},
