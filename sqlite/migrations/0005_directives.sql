@@ -23,8 +23,8 @@
 --   keyed (root_id, unit_id, …): a roll-up reads one unit and its children.
 --   The store adds signed deltas with an upsert, so n has no CHECK (n >= 0):
 --   the engines check a row's CHECKs before they find its conflict, and a
---   delta of -1 would fail one. A unit moved in the tree keeps its counters
---   where they were: a cascade's counts follow the tree as it was issued.
+--   delta of -1 would fail one. A unit moved in the tree takes its
+--   subtree's counts from its old ancestors to its new ones (MoveUnit).
 -- * A report's evidence is kept twice: the JSON snapshot as submitted, and
 --   its counts in columns, which the counters add up.
 -- * Attachments name their owner (a directive or a report) by type and id,
