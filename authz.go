@@ -29,6 +29,16 @@ const (
 	ActionRegistryImport  Action = "registry.import"
 	ActionRegistryExport  Action = "registry.export"
 	ActionRegistryAudit   Action = "registry.audit"
+
+	ActionWelfareView      Action = "welfare.view"
+	ActionWelfareRecord    Action = "welfare.record"
+	ActionWelfarePlan      Action = "welfare.plan"
+	ActionWelfareDashboard Action = "welfare.dashboard"
+
+	ActionDirectiveView    Action = "directive.view"
+	ActionDirectiveIssue   Action = "directive.issue"
+	ActionDirectiveRespond Action = "directive.respond"
+	ActionDirectiveReview  Action = "directive.review"
 )
 
 // Permission says which roles may perform an action, on records inside their
@@ -61,6 +71,14 @@ var Policy = []Permission{
 	{ActionRegistryImport, []Role{RoleAdministrator, RoleSupervisor}, "import households from CSV or XLSX"},
 	{ActionRegistryExport, []Role{RoleAdministrator, RoleSupervisor}, "export the registry to CSV or XLSX"},
 	{ActionRegistryAudit, []Role{RoleAdministrator, RoleSupervisor}, "see who saw a person's record"},
+	{ActionWelfareView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "see visits and problems, queues and escalations"},
+	{ActionWelfareRecord, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "record visits, raise and work on problems, refer and accept referrals"},
+	{ActionWelfarePlan, []Role{RoleAdministrator, RoleSupervisor}, "set visit plans and households' case officers"},
+	{ActionWelfareDashboard, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleViewer}, "see a unit's welfare dashboard (counts only)"},
+	{ActionDirectiveView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleViewer}, "see directives, their versions, reports and roll-ups"},
+	{ActionDirectiveIssue, []Role{RoleAdministrator, RoleSupervisor}, "issue, pass on, amend and withdraw directives"},
+	{ActionDirectiveRespond, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "acknowledge a directive and report on it for one's unit"},
+	{ActionDirectiveReview, []Role{RoleAdministrator, RoleSupervisor}, "accept or return the reports on a directive one's unit issued"},
 }
 
 // Allowed reports whether the role may perform the action at all.

@@ -1,6 +1,9 @@
 package kinbridge
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // ServiceConfig holds the settings of the services.
 type ServiceConfig struct {
@@ -21,6 +24,12 @@ type Service struct {
 	clock   Clock
 	cfg     ServiceConfig
 	limiter *loginLimiter
+	files   AttachmentStore // nil: no attachments
+	// weekly remembers, per supervisor, the last week this process gave
+	// them a directive digest for (or found nothing to tell): a memo that
+	// spares the job a count per supervisor every minute. The digest's key
+	// in the database is what makes it once only.
+	weekly sync.Map
 }
 
 // NewService returns a service over the store. clock may be nil for the
@@ -44,3 +53,7 @@ func (s *Service) Store() Store { return s.store }
 
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.clock }
+
+// SetAttachmentStore sets where attachments are kept; without one, files
+// attached to directives and reports are refused.
+func (s *Service) SetAttachmentStore(fs AttachmentStore) { s.files = fs }

@@ -70,6 +70,8 @@ type Tx interface {
 	ScanAudit(ctx context.Context, fn func(*AuditEntry) error) error
 
 	RegistryTx
+	WelfareTx
+	DirectiveTx
 }
 
 // RegistryTx is the registry's part of a transaction: programmes,

@@ -54,6 +54,7 @@ type UnitFilter struct {
 	ParentID   int64
 	PathPrefix string // subtree
 	Path       string // exactly this unit
+	Depth      int    // > 0: only units at this depth (a root is at 0)
 	Limit      int
 }
 

@@ -60,6 +60,9 @@ var Logins = []Login{
 type Options struct {
 	Size Size
 	Seed uint64
+	// Files, if not nil, keeps the attachments of some of the demo's
+	// reports; without it the reports have none.
+	Files kinbridge.AttachmentStore
 	// Progress, if not nil, is told what is being made and how far along.
 	Progress func(stage string, done, total int)
 }
@@ -68,9 +71,17 @@ type Options struct {
 // ctx (the command line): units, users, the programmes, and the registry —
 // households with their residents (names in several scripts, birth dates,
 // documents, phones, programmes), relatives abroad linked to them, and the
-// status histories of a few percent of the residents. Each stage is one
-// transaction, or for the registry one per chunk of about 50,000 rows; a
-// failure stops the generation where it is.
+// status histories of a few percent of the residents — then the welfare
+// work of the last eight weeks (see welfare.go): visit plans, a case officer
+// for every household of an office with officers, visits, and problems in
+// every state with their history, referrals, escalations and the
+// notifications they made — and, in the same weeks, headquarters'
+// directive passed on by the regions to their offices, in every state of
+// an assignment (see directives.go). Each stage is one transaction, or for the
+// registry one per chunk of about 50,000 rows, for the welfare history one
+// per simulated slot of a day; a failure stops the generation where it is.
+// The store's clock is stepped through the past weeks and set back to the
+// system clock at the end.
 func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 	if opt.Size.Units < 3 {
 		return fmt.Errorf("demo: size %q needs at least 3 units", opt.Size.Name)
@@ -138,12 +149,17 @@ func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 		users = append(users, kinbridge.NewUser{Username: fmt.Sprintf("coordinator-o%04d", i+1), DisplayName: displayName(rng), Role: kinbridge.RoleCallCoordinator, UnitID: o.ID, PasswordHash: hash})
 	}
 	progress("users", 0, len(users))
-	if _, err := svc.CreateUsers(ctx, users, func(done int) { progress("users", done, len(users)) }); err != nil {
+	made, err := svc.CreateUsers(ctx, users, func(done int) { progress("users", done, len(users)) })
+	if err != nil {
 		return fmt.Errorf("demo: users: %w", err)
 	}
 	progress("users", len(users), len(users))
 
-	return generateRegistry(ctx, svc, rng, opt.Seed, opt.Size, offices, progress)
+	reg, err := generateRegistry(ctx, svc, rng, opt.Seed, opt.Size, offices, progress)
+	if err != nil {
+		return err
+	}
+	return generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, opt.Files, progress)
 }
 
 func numbered(name string, i, n int) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kinbridge/kinbridge"
 	"github.com/kinbridge/kinbridge/demo"
+	"github.com/kinbridge/kinbridge/files"
 	"github.com/kinbridge/kinbridge/sqlite"
 )
 
@@ -28,7 +29,12 @@ func generate(t *testing.T, size demo.Size, seed uint64) []string {
 	svc := kinbridge.NewService(store, nil, kinbridge.DefaultServiceConfig())
 	sys := kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("demo"))
 	var stages []string
-	err = demo.Generate(sys, svc, demo.Options{Size: size, Seed: seed, Progress: func(stage string, done, total int) {
+	fs, err := files.Open(filepath.Join(t.TempDir(), "demo.db.files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetAttachmentStore(fs)
+	err = demo.Generate(sys, svc, demo.Options{Size: size, Seed: seed, Files: fs, Progress: func(stage string, done, total int) {
 		if done == total {
 			stages = append(stages, fmt.Sprintf("%s %d", stage, total))
 		}
@@ -70,6 +76,8 @@ func generate(t *testing.T, size demo.Size, seed uint64) []string {
 		t.Error("no progress was reported")
 	}
 	summary = append(summary, registrySummary(t, svc, size)...)
+	summary = append(summary, welfareSummary(t, svc, size)...)
+	summary = append(summary, directiveSummary(t, svc, size)...)
 
 	// Every demo login can sign in with the printed password.
 	for _, l := range demo.Logins {

@@ -79,6 +79,7 @@ type registryGen struct {
 	offices []*kinbridge.Unit
 	serial  int // persons made so far: keeps phone and document numbers unique
 	seed    uint64
+	units   []int64 // the unit of each household made so far
 }
 
 // unique returns a number below 10^digits that no other person of the demo
@@ -122,6 +123,7 @@ func (g *registryGen) rows(i int, plan household, line int) ([]kinbridge.ImportR
 	}
 	family := rng.IntN(len(hanFamilies) * len(hangulFamilies))
 	unit := g.offices[rng.IntN(len(g.offices))]
+	g.units = append(g.units, unit.ID)
 	address := fmt.Sprintf("%d %s, %s", 1+rng.IntN(240), streets[rng.IntN(len(streets))], places[rng.IntN(len(places))].en)
 	if rng.IntN(5) < 2 {
 		address += fmt.Sprintf(", flat %d", 1+rng.IntN(60))
@@ -287,12 +289,15 @@ func (g *registryGen) statusEvents(members []member, personIDs, householdIDs []i
 // with their residents and relatives abroad, imported in chunks through
 // Service.ImportRegistry, each followed by the status histories of its
 // residents through Service.AddStatusEvents.
-func generateRegistry(ctx context.Context, svc *kinbridge.Service, rng *rand.Rand, seed uint64, size Size, offices []*kinbridge.Unit, progress func(string, int, int)) error {
+// It returns what the welfare data needs of the registry.
+func generateRegistry(ctx context.Context, svc *kinbridge.Service, rng *rand.Rand, seed uint64, size Size, offices []*kinbridge.Unit, progress func(string, int, int)) (*registry, error) {
+	reg := &registry{households: make([]demoHousehold, 0, size.Households)}
 	for i := range Programmes {
 		p := Programmes[i]
 		if err := svc.CreateProgramme(ctx, &p); err != nil {
-			return fmt.Errorf("demo: programme %s: %w", p.Code, err)
+			return nil, fmt.Errorf("demo: programme %s: %w", p.Code, err)
 		}
+		reg.programmeIDs = append(reg.programmeIDs, p.ID)
 	}
 	plan := planHouseholds(rng, size)
 	g := &registryGen{rng: rng, offices: offices, seed: seed}
@@ -312,19 +317,49 @@ func generateRegistry(ctx context.Context, svc *kinbridge.Service, rng *rand.Ran
 		res, err := svc.ImportRegistry(ctx, rows, kinbridge.ImportOptions{})
 		if err != nil {
 			if res != nil && len(res.Rejected) > 0 {
-				return fmt.Errorf("demo: households %d to %d: %s (and %d more)", start+1, end, res.Rejected[0], len(res.Rejected)-1)
+				return nil, fmt.Errorf("demo: households %d to %d: %s (and %d more)", start+1, end, res.Rejected[0], len(res.Rejected)-1)
 			}
-			return fmt.Errorf("demo: households %d to %d: %w", start+1, end, err)
+			return nil, fmt.Errorf("demo: households %d to %d: %w", start+1, end, err)
 		}
 		if len(res.PersonIDs) != len(members) || len(res.HouseholdIDs) != end-start {
-			return fmt.Errorf("demo: import made %d persons in %d households, want %d in %d", len(res.PersonIDs), len(res.HouseholdIDs), len(members), end-start)
+			return nil, fmt.Errorf("demo: import made %d persons in %d households, want %d in %d", len(res.PersonIDs), len(res.HouseholdIDs), len(members), end-start)
 		}
 		events := g.statusEvents(members, res.PersonIDs, res.HouseholdIDs, householdOf)
 		if err := svc.AddStatusEvents(ctx, events); err != nil {
-			return fmt.Errorf("demo: status events of households %d to %d: %w", start+1, end, err)
+			return nil, fmt.Errorf("demo: status events of households %d to %d: %w", start+1, end, err)
+		}
+		for k, id := range res.HouseholdIDs {
+			reg.households = append(reg.households, demoHousehold{ID: id, UnitID: g.units[start+k]})
+		}
+		// The first resident is the head; one who moved, left or died is
+		// not met on a visit.
+		gone := make(map[int64]bool, len(events))
+		for _, e := range events {
+			gone[e.PersonID] = true
+		}
+		seen := make(map[int]bool, end-start)
+		for k, m := range members {
+			if h := householdOf[k]; m.resident && !seen[h] {
+				seen[h] = true
+				if !gone[res.PersonIDs[k]] {
+					reg.households[start+h].HeadID = res.PersonIDs[k]
+				}
+			}
 		}
 		start = end
 		progress("registry", start, len(plan))
 	}
-	return nil
+	return reg, nil
+}
+
+// registry is what the welfare data needs of the demo registry.
+type registry struct {
+	programmeIDs []int64 // of Programmes, in order
+	households   []demoHousehold
+}
+
+// demoHousehold is a household of the demo registry.
+type demoHousehold struct {
+	ID, UnitID int64
+	HeadID     int64 // its first resident; 0 if they moved, left or died
 }

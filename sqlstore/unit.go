@@ -62,6 +62,10 @@ func (tx *Tx) FindUnits(ctx context.Context, f kinbridge.UnitFilter) ([]*kinbrid
 	if f.Path != "" {
 		where, args = append(where, "path = ?"), append(args, f.Path)
 	}
+	if f.Depth > 0 {
+		// units_depth_path answers a level of a subtree as one range.
+		where, args = append(where, "depth = ?"), append(args, f.Depth)
+	}
 	q := "SELECT " + unitColumns + " FROM units" + whereClause(where) + " ORDER BY path"
 	if f.Limit > 0 {
 		q, args = q+" LIMIT ?", append(args, f.Limit)
@@ -156,6 +160,11 @@ func (tx *Tx) MoveUnit(ctx context.Context, u *kinbridge.Unit, newParent *kinbri
 	oldPath := cur.Path
 	newPath := parent.Path + strconv.FormatInt(u.ID, 10) + "/"
 	newDepth := parent.Depth + 1
+	// The directives' roll-up counters of the subtree's assignments move
+	// with it, in this transaction.
+	if err := tx.moveCounts(ctx, oldPath, newPath); err != nil {
+		return err
+	}
 	// substr is 1-based on both engines: the part of each path below the
 	// moved unit starts at len(oldPath)+1.
 	res, err := tx.exec(ctx, `

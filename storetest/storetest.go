@@ -58,7 +58,25 @@ func MustOpenSQLite(tb testing.TB, path string) *sqlstore.Store {
 		tb.Fatalf("open sqlite: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	reopeners.Store(s, func(tb testing.TB) *sqlstore.Store { return MustOpenSQLite(tb, path) })
 	return s
+}
+
+// reopeners holds, for each store the openers opened, how to open its
+// database again.
+var reopeners sync.Map // *sqlstore.Store → func(testing.TB) *sqlstore.Store
+
+// Reopen opens the database of s again, as a process that restarts would:
+// a new store on the same SQLite file or PostgreSQL schema, closed when the
+// test ends. The caller usually closes s first. It fails the test for a
+// store no opener of this package opened.
+func Reopen(tb testing.TB, s *sqlstore.Store) *sqlstore.Store {
+	tb.Helper()
+	open, ok := reopeners.Load(s)
+	if !ok {
+		tb.Fatalf("reopen: the store was not opened by storetest")
+	}
+	return open.(func(testing.TB) *sqlstore.Store)(tb)
 }
 
 // DefaultPostgresURL is where the tests look for PostgreSQL unless
@@ -146,6 +164,7 @@ func MustOpenPostgres(tb testing.TB, url string) *sqlstore.Store {
 		tb.Fatalf("open postgres: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	reopeners.Store(s, func(tb testing.TB) *sqlstore.Store { return MustOpenPostgres(tb, url) })
 	return s
 }
 

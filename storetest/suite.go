@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Concurrency", testConcurrency},
 	}
 	cases = append(cases, registryCases...)
+	cases = append(cases, welfareCases...)
+	cases = append(cases, directiveCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

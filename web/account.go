@@ -13,6 +13,7 @@ type accountPage struct {
 	RoleName string
 	Langs    []option
 	Tokens   []*kinbridge.APIToken
+	Email    string // where the daily digest goes; "" for none
 	// NewToken and Secret are set once, right after a token is created: the
 	// secret is never stored and cannot be shown again.
 	NewToken *kinbridge.APIToken
@@ -37,20 +38,26 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.htmlError(w, r, err)
 		return
 	}
+	email, err := s.svc.Email(r.Context())
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
 	v := s.newView(r, "account.title")
 	v.Path = "/account"
 	v.form.Set("lang", v.lang)
+	v.form.Set("email", email)
 	v.Loc = unit.Location()
 	if page == nil {
 		page = &accountPage{}
 	}
-	page.UnitName, page.RoleName, page.Tokens, page.Langs = unit.Names.In(v.lang), v.Role(a.Role), tokens, langOptions()
+	page.UnitName, page.RoleName, page.Tokens, page.Langs, page.Email = unit.Names.In(v.lang), v.Role(a.Role), tokens, langOptions(), email
 	v.Data = page
 	if form != nil {
 		v.form = form
 	}
 	if formErr != nil {
-		s.formError(r, v, formErr, "current_password", "new_password", "new_password_confirm", "lang", "name")
+		s.formError(r, v, formErr, "current_password", "new_password", "new_password_confirm", "lang", "name", "email")
 	}
 	v.Notice = s.notice(r, v)
 	s.render(w, r, status, "account", v)
@@ -137,4 +144,22 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/account?done=token_revoked#token-"+strconv.FormatInt(id, 10))
+}
+
+// setOwnEmail is POST /account/email: the address the daily digest of the
+// caller's work is mailed to; empty stops the mail.
+func (s *Server) setOwnEmail(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if err := s.svc.SetEmail(r.Context(), r.PostForm.Get("email")); err != nil {
+		if !showFormAgain(err) {
+			s.htmlError(w, r, err)
+			return
+		}
+		s.renderAccount(w, r, statusOf(err), r.PostForm, err, nil)
+		return
+	}
+	redirect(w, r, "/account?done=email_saved#email-heading")
 }

@@ -35,6 +35,20 @@ type authzCase struct {
 	relative  *kinbridge.Person
 	programme *kinbridge.Programme
 	importID  string // one of the actor's imports
+
+	// Welfare's records of the relation's unit: a problem of its
+	// household, a visit to it, and a visit plan of the unit.
+	problem *kinbridge.Problem
+	visit   *kinbridge.Visit
+	plan    *kinbridge.VisitPlan
+
+	// Directives' records, fresh for each case (a step or an amendment
+	// changes them): a directive, an assignment, an attachment, and the
+	// unit below the relation's unit that a directive of it goes to.
+	directive    *kinbridge.Directive
+	assignment   *kinbridge.Assignment
+	attachmentID int64
+	below        *kinbridge.Unit
 }
 
 // queryInput is the query of a GET (the path has none).
@@ -192,6 +206,156 @@ var authzInputs = map[string]func(c *authzCase) any{
 	"GET /api/v1/duplicates":            nil,
 	"POST /api/v1/import":               func(c *authzCase) any { return rawInput{"text/csv", importCSV(c)} },
 	"GET /api/v1/export":                nil,
+
+	// Welfare.
+	"GET /work":                 nil,
+	"GET /units/{id}/queue":     nil,
+	"GET /units/{id}/dashboard": nil,
+	"POST /households/{id}/visits": func(c *authzCase) any {
+		return url.Values{"at": {"2020-01-01T10:00"}, "officer_ids": {id(c.target.ID)}, "purpose": {"check"},
+			"problems[0].category": {"health"}, "problems[0].description": {fmt.Sprintf("Problem %d", c.n)}, "problems[0].priority": {"high"}}
+	},
+	"POST /households/{id}/case-officer": func(c *authzCase) any { return url.Values{"officer_id": {id(c.target.ID)}} },
+	"GET /visits/{id}":                   nil,
+	"GET /problems/{id}":                 nil,
+	"POST /problems/{id}/actions": func(c *authzCase) any {
+		return url.Values{"action": {"comment"}, "note": {fmt.Sprintf("Comment %d", c.n)}}
+	},
+	"GET /visit-plans": nil,
+	"POST /visit-plans": func(c *authzCase) any {
+		return url.Values{"unit_id": {id(c.unit.ID)}, "programme_id": {id(planProgramme(c).ID)}, "every_days": {"30"}, "active": {"1"}}
+	},
+	"POST /visit-plans/{id}": func(c *authzCase) any { return url.Values{"every_days": {"14"}, "active": {"1"}} },
+	"GET /inbox":             nil,
+	"POST /inbox/read":       func(c *authzCase) any { return url.Values{} },
+	"POST /account/email":    func(c *authzCase) any { return url.Values{"email": {fmt.Sprintf("user%d@example.org", c.n)}} },
+
+	"GET /api/v1/visits":      nil,
+	"GET /api/v1/visits/{id}": nil,
+	"POST /api/v1/households/{id}/visits": func(c *authzCase) any {
+		return map[string]any{"at": "2020-01-01T10:00:00Z", "officer_ids": []int64{c.target.ID},
+			"problems": []map[string]any{{"category": "food", "description": fmt.Sprintf("API problem %d", c.n)}}}
+	},
+	"POST /api/v1/households/{id}/problems": func(c *authzCase) any {
+		return map[string]any{"category": "housing", "description": fmt.Sprintf("Roof %d", c.n)}
+	},
+	"GET /api/v1/households/{id}/case-officer": nil,
+	"PUT /api/v1/households/{id}/case-officer": func(c *authzCase) any { return map[string]any{"officer_id": c.target.ID} },
+	"GET /api/v1/problems":                     nil,
+	"GET /api/v1/problems/{id}":                nil,
+	"POST /api/v1/problems/{id}/actions": func(c *authzCase) any {
+		return map[string]any{"action": "comment", "note": fmt.Sprintf("API comment %d", c.n)}
+	},
+	"GET /api/v1/my-work":              nil,
+	"GET /api/v1/units/{id}/queue":     nil,
+	"GET /api/v1/units/{id}/dashboard": nil,
+	"GET /api/v1/visit-plans":          nil,
+	"POST /api/v1/visit-plans": func(c *authzCase) any {
+		return map[string]any{"unit_id": c.unit.ID, "programme_id": planProgramme(c).ID, "every_days": 30}
+	},
+	"PATCH /api/v1/visit-plans/{id}":  func(c *authzCase) any { return map[string]any{"every_days": 21} },
+	"GET /api/v1/notifications":       nil,
+	"POST /api/v1/notifications/read": nil,
+	"GET /api/v1/me/email":            nil,
+	"PUT /api/v1/me/email":            func(c *authzCase) any { return map[string]any{"email": fmt.Sprintf("api%d@example.org", c.n)} },
+
+	// Directives.
+	"GET /directives":        nil,
+	"GET /directives/issued": nil,
+	"GET /directives/new":    nil,
+	"POST /directives": func(c *authzCase) any {
+		return url.Values{"issuer_unit_id": {id(c.unit.ID)}, "title": {fmt.Sprintf("Directive %d", c.n)}, "body": {"Do it."},
+			"due_at": {dueDate()}, "to": {"units"}, "addressees": {id(c.below.ID)}}
+	},
+	"GET /directives/{id}":         nil,
+	"GET /directives/{id}/pass-on": nil,
+	"POST /directives/{id}/amend": func(c *authzCase) any {
+		return url.Values{"title": {fmt.Sprintf("Amended %d", c.n)}, "due_at": {dueDate()}, "note": {"Changed"}}
+	},
+	"POST /directives/{id}/withdraw":     func(c *authzCase) any { return url.Values{"reason": {"No longer needed"}} },
+	"GET /directives/{id}/reports":       nil,
+	"GET /directives/{id}/rollup":        nil,
+	"GET /directives/{id}/print":         nil,
+	"GET /directives/{id}/rollup.xlsx":   nil,
+	"GET /directives/{id}/reports.xlsx":  nil,
+	"POST /assignments/{id}/acknowledge": func(c *authzCase) any { return url.Values{} },
+	"GET /assignments/{id}/report":       nil,
+	"POST /assignments/{id}/report": func(c *authzCase) any {
+		c.f.acknowledge(c.assignment)
+		return uploadInput{fields: url.Values{"narrative": {fmt.Sprintf("Report %d", c.n)}}, file: "plain text evidence"}
+	},
+	"POST /assignments/{id}/review": func(c *authzCase) any { return url.Values{"action": {"accept"}} },
+	"GET /attachments/{id}":         nil,
+
+	"GET /api/v1/directives": nil,
+	"POST /api/v1/directives": func(c *authzCase) any {
+		return map[string]any{"issuer_unit_id": c.unit.ID, "title": fmt.Sprintf("API directive %d", c.n),
+			"due_at": time.Now().Add(20 * 24 * time.Hour), "addressees": map[string]any{"unit_ids": []int64{c.below.ID}}}
+	},
+	"GET /api/v1/directives/{id}": nil,
+	"POST /api/v1/directives/{id}/amend": func(c *authzCase) any {
+		return map[string]any{"title": fmt.Sprintf("API amended %d", c.n), "due_at": time.Now().Add(20 * 24 * time.Hour), "note": "Changed"}
+	},
+	"POST /api/v1/directives/{id}/withdraw":     func(c *authzCase) any { return map[string]any{"reason": "No longer needed"} },
+	"GET /api/v1/directives/{id}/rollup":        nil,
+	"GET /api/v1/directives/{id}/reports":       nil,
+	"GET /api/v1/assignments/{id}/evidence":     nil,
+	"POST /api/v1/assignments/{id}/acknowledge": nil,
+	"POST /api/v1/assignments/{id}/reports": func(c *authzCase) any {
+		c.f.acknowledge(c.assignment)
+		return map[string]any{"narrative": fmt.Sprintf("API report %d", c.n)}
+	},
+	"POST /api/v1/assignments/{id}/review": func(c *authzCase) any { return map[string]any{"action": "accept"} },
+	"GET /api/v1/attachments/{id}":         nil,
+}
+
+// dueDate is a due date of the issue and amend forms, 20 days ahead.
+func dueDate() string { return time.Now().Add(20 * 24 * time.Hour).Format(time.DateOnly) }
+
+// directiveTarget reports whether the target's routes need directives'
+// records; directiveRecords makes them for one case.
+func directiveTarget(t targetKind) bool {
+	switch t {
+	case targetDirective, targetReceived, targetAssignment, targetReview, targetAttachment, targetIssuerField:
+		return true
+	}
+	return false
+}
+
+// directiveRecords gives the case its directive records: a directive
+// issued by the relation's unit to the unit below it (targetDirective),
+// reported on there (targetReview); or one the root issued to the
+// relation's unit (targetReceived), its assignment there
+// (targetAssignment), and an attachment of its report (targetAttachment).
+func directiveRecords(c *authzCase, t targetKind) {
+	f := c.f
+	switch t {
+	case targetDirective, targetReview:
+		c.directive = f.issue(c.unit, fmt.Sprintf("Issued %d", c.n), c.below)
+		if t == targetReview {
+			c.assignment = f.assignmentOf(c.directive, c.below)
+			f.report(c.assignment, false)
+		}
+	case targetReceived, targetAssignment, targetAttachment:
+		c.directive = f.issue(f.root, fmt.Sprintf("Received %d", c.n), c.unit)
+		c.assignment = f.assignmentOf(c.directive, c.unit)
+		if t == targetAttachment {
+			r := f.report(c.assignment, true)
+			c.attachmentID = r.Attachments[0].ID
+		}
+	}
+}
+
+// planProgramme adds a programme for the case's new visit plan: a unit has
+// one plan per programme, and each case adds its own.
+func planProgramme(c *authzCase) *kinbridge.Programme {
+	return c.f.programme(fmt.Sprintf("VP%d", c.n), fmt.Sprintf("Plan programme %d", c.n))
+}
+
+// welfareTarget reports whether the target's routes need welfare's records
+// in each relation's unit.
+func welfareTarget(t targetKind) bool {
+	return t == targetProblem || t == targetVisit || t == targetVisitPlan
 }
 
 // duplicateOf adds another resident to the case's household, to be merged
@@ -204,7 +368,7 @@ func duplicateOf(c *authzCase) *kinbridge.Person {
 // in each relation's unit.
 func registryTarget(t targetKind) bool {
 	switch t {
-	case targetHousehold, targetPerson, targetRelative, targetHouseholdField:
+	case targetHousehold, targetPerson, targetRelative, targetHouseholdField, targetProblem, targetVisit:
 		return true
 	}
 	return false
@@ -248,7 +412,9 @@ func userForm(c *authzCase) url.Values {
 func relationsOf(rt route) []kinbridge.Relation {
 	switch rt.target {
 	case targetUnit, targetUser, targetParentField, targetUnitField,
-		targetHousehold, targetPerson, targetRelative, targetHouseholdField:
+		targetHousehold, targetPerson, targetRelative, targetHouseholdField,
+		targetProblem, targetVisit, targetVisitPlan,
+		targetDirective, targetReceived, targetAssignment, targetReview, targetAttachment, targetIssuerField:
 		return kinbridge.Relations
 	}
 	// Programmes are agency-wide; imports and tokens are the caller's own.
@@ -273,6 +439,8 @@ func targetField(t targetKind) string {
 		return "unit_id"
 	case targetHouseholdField:
 		return "household_id"
+	case targetIssuerField:
+		return "issuer_unit_id"
 	}
 	return ""
 }
@@ -331,13 +499,48 @@ func TestAuthorization(t *testing.T) {
 			if rt.target == targetProgramme {
 				prog = f.programme("P1", "Programme one")
 			}
+			type welfareRecords struct {
+				problem *kinbridge.Problem
+				visit   *kinbridge.Visit
+				plan    *kinbridge.VisitPlan
+			}
+			welfare := map[kinbridge.Relation]welfareRecords{}
+			if welfareTarget(rt.target) {
+				planProg := f.programme("WP", "Welfare plans")
+				for rel, u := range units {
+					var wr welfareRecords
+					if rt.target == targetVisitPlan {
+						wr.plan = f.visitPlan(u, planProg, 30)
+					} else {
+						wr.visit, wr.problem = f.visit(registry[rel].household, targets[rel], "health")
+					}
+					welfare[rel] = wr
+				}
+			}
+			// Directives: a unit below each relation's unit for its
+			// directives to go to (the parent's goes to the sibling, out
+			// of the actor's reach), and a store for attachments.
+			below := map[kinbridge.Relation]*kinbridge.Unit{}
+			if directiveTarget(rt.target) {
+				f.svc.SetAttachmentStore(newMemFiles())
+				below = map[kinbridge.Relation]*kinbridge.Unit{
+					kinbridge.RelationOwn:     f.c,
+					kinbridge.RelationChild:   f.unit(f.c.ID, "Office C1", "C1 사무소", "C1 办事处"),
+					kinbridge.RelationSibling: f.unit(f.d.ID, "Office D1", "D1 사무소", "D1 办事处"),
+					kinbridge.RelationParent:  f.d,
+				}
+			}
 			n := 0
 			for _, role := range kinbridge.Roles {
 				actor := f.user(role, f.b)
 				for _, rel := range relationsOf(rt) {
 					n++
 					c := &authzCase{f: f, actor: actor, rel: rel, unit: units[rel], target: targets[rel], n: n,
-						household: registry[rel].household, person: registry[rel].person, relative: registry[rel].relative, programme: prog}
+						household: registry[rel].household, person: registry[rel].person, relative: registry[rel].relative, programme: prog,
+						problem: welfare[rel].problem, visit: welfare[rel].visit, plan: welfare[rel].plan, below: below[rel]}
+					if directiveTarget(rt.target) {
+						directiveRecords(c, rt.target)
+					}
 					switch rt.target {
 					case targetOwnToken:
 						c.tokenID, _ = f.apiToken(actor)
@@ -380,6 +583,18 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		id = c.person.ID
 	case targetRelative:
 		id = c.relative.ID
+	case targetProblem:
+		id = c.problem.ID
+	case targetVisit:
+		id = c.visit.ID
+	case targetVisitPlan:
+		id = c.plan.ID
+	case targetDirective, targetReceived:
+		id = c.directive.ID
+	case targetAssignment, targetReview:
+		id = c.assignment.ID
+	case targetAttachment:
+		id = c.attachmentID
 	}
 	if rt.target == targetOwnImport {
 		path = strings.ReplaceAll(path, "{id}", c.importID)

@@ -54,8 +54,13 @@ each of the four unit relations, and checks the answer against this matrix.
 Every user has one role and belongs to one unit. A role reaches either the whole subtree of the
 user's unit (administrator, supervisor, viewer) or that unit alone (officer, call coordinator).
 A record belongs to a unit: a user to theirs, a unit to itself, a household to its responsible
-unit, a person (resident or relative abroad) to their household's unit. Programmes are
-agency-wide and belong to no unit. The relations are those of the record's unit to the user's
+unit, a person (resident or relative abroad) to their household's unit, a visit to its
+household's unit, a visit plan to its unit, and a problem to the unit that holds it (while it is
+referred, the unit it is referred to reaches it too, to accept it or send it back). A directive
+belongs to its issuing unit, and is seen as well by the units it is addressed to; an assignment
+belongs to its unit for acknowledging and reporting, and to the directive's issuing unit for
+review; a report's attachment is reached from either side. Programmes are
+agency-wide and belong to no unit; notifications and the digest address are the caller's own. The relations are those of the record's unit to the user's
 unit: **own** (the same unit), **child** (a unit below it), **sibling** (another unit under the
 same parent) and **parent** (the unit above it).
 
@@ -76,7 +81,7 @@ is **forbidden**. Nobody moves the unit they work in: its parent is outside thei
 | allow | 200, or 303 to the next page after a post | 200, 201 or 204 |
 | forbidden | 403 page | 403 ` + "`forbidden`" + ` |
 | not found | 404 page | 404 ` + "`not_found`" + ` |
-| not found, for a record named in a form field (` + "`parent_id`, `unit_id`, `household_id`" + ` of the create routes) | 422, the form again with the error at that field | 422 ` + "`invalid`" + ` with ` + "`field`" + ` set |
+| not found, for a record named in a form field (` + "`parent_id`, `unit_id`, `household_id`, `issuer_unit_id`" + ` of the create routes) | 422, the form again with the error at that field | 422 ` + "`invalid`" + ` with ` + "`field`" + ` set |
 
 A unit or household named in a form field is input: one outside the scope is refused as "no such
 unit" (or household) at that field, like one that does not exist. A page that shows a form — an

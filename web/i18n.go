@@ -214,6 +214,8 @@ func (l *localizer) errArgs(args []any) []any {
 			out[i] = l.EventKind(a)
 		case kinbridge.PersonKind:
 			out[i] = l.PersonKind(a)
+		case kinbridge.ProblemStatus:
+			out[i] = l.ProblemStatus(a)
 		default:
 			out[i] = a
 		}
@@ -228,6 +230,14 @@ func (l *localizer) Err(err error) string {
 	var e *kinbridge.Error
 	if !errors.As(err, &e) {
 		return l.T("error.code.internal")
+	}
+	if e.Key == "error.problem.transition" {
+		return l.problemTransition(e.Args)
+	}
+	if e.Key == "error.assignment.transition" && len(e.Args) == 2 {
+		action, _ := e.Args[0].(string)
+		state, _ := e.Args[1].(string)
+		return l.T(e.Key, l.assignmentAction(kinbridge.AssignmentAction(action)), l.AssignmentState(kinbridge.AssignmentState(state)))
 	}
 	if e.Key != "" && l.Has(e.Key) {
 		return l.T(e.Key, l.errArgs(e.Args)...)

@@ -71,7 +71,16 @@ func usedKeys(t *testing.T) map[string]string {
 	keys := map[string]string{} // key → where
 	add := func(where string, re *regexp.Regexp, src string, group int, prefix string) {
 		for _, m := range re.FindAllStringSubmatch(src, -1) {
-			keys[prefix+m[group]] = where
+			k := prefix + m[group]
+			switch {
+			case strings.Contains(k, ":"):
+				// A notification's key ("digest:" + day), not a catalog's.
+			case strings.HasSuffix(k, "."):
+				// A prefix the code completes ("problem." + action): the
+				// completions are listed below.
+			default:
+				keys[k] = where
+			}
 		}
 	}
 	tmplKey := regexp.MustCompile(`\.(?:T|No) "([^"]+)"`)
@@ -155,6 +164,56 @@ func usedKeys(t *testing.T) map[string]string {
 	}
 	for _, st := range []string{"read", "validate", "write"} {
 		keys["import.stage."+st] = "import stages"
+	}
+	// Welfare's codes, translated by the localizer's ProblemStatus,
+	// Priority, Category, ProblemAction, ProblemEventKind and Notification,
+	// and the audit actions and notices named "problem." + action.
+	for _, st := range kinbridge.ProblemStatuses {
+		keys["problem.status."+string(st)] = "kinbridge.ProblemStatuses"
+	}
+	for _, p := range kinbridge.Priorities {
+		keys["problem.priority."+string(p)] = "kinbridge.Priorities"
+	}
+	for _, c := range kinbridge.DefaultCategories {
+		keys["category."+c.Code] = "kinbridge.DefaultCategories"
+	}
+	for _, a := range kinbridge.ProblemActions {
+		keys["problem.action."+string(a)] = "kinbridge.ProblemActions"
+		keys["problem.event."+string(a)] = "kinbridge.ProblemActions"
+		keys["audit.action.problem."+string(a)] = "kinbridge.ProblemActions"
+		keys["notice.problem_"+string(a)] = "kinbridge.ProblemActions"
+	}
+	for _, k := range []string{"created", "escalated"} {
+		keys["problem.event."+k] = "problem history kinds"
+	}
+	for _, k := range []string{kinbridge.NotifyAssigned, kinbridge.NotifyReferred, kinbridge.NotifyReferralAccepted,
+		kinbridge.NotifyReferralReturned, kinbridge.NotifyEscalated, kinbridge.NotifyDigest} {
+		keys["notify."+k] = "notification kinds"
+	}
+	// Directives' codes, translated by the localizer's AssignmentState,
+	// DirectiveStatus and Notification.
+	for _, st := range kinbridge.AssignmentStates {
+		keys["assignment.state."+string(st)] = "kinbridge.AssignmentStates"
+	}
+	for _, st := range []kinbridge.DirectiveStatus{kinbridge.DirectiveIssued, kinbridge.DirectiveSuperseded, kinbridge.DirectiveWithdrawn} {
+		keys["directive.status."+string(st)] = "kinbridge.DirectiveStatus"
+	}
+	for _, k := range []string{kinbridge.NotifyDirective, kinbridge.NotifyDirectiveDue, kinbridge.NotifyDirectiveOverdue,
+		kinbridge.NotifyDirectiveWeekly, kinbridge.NotifyReportSubmitted, kinbridge.NotifyReportAccepted, kinbridge.NotifyReportReturned} {
+		keys["notify."+k] = "notification kinds"
+	}
+	for _, a := range kinbridge.AssignmentActions {
+		keys["audit.action.assignment."+string(a)] = "kinbridge.AssignmentActions"
+	}
+	for _, k := range []string{"error.attachment.name", "error.attachment.size", "error.attachment.type", "error.directive.action_kind"} {
+		keys[k] = "directive errors with an indexed field"
+	}
+	for _, k := range []string{"resolve", "give_up", "reopen", "comment", "refer", "send_back"} {
+		keys["problem.note."+k] = "problemForms"
+	}
+	for _, k := range []string{"problem.hint.reopen", "problem.hint.referred", "problem.accept_self", "problem.refer_to",
+		"problem.nobody", "problem.person", "notify.reason", "audit.action.visit_plan.create", "audit.action.visit_plan.update"} {
+		keys[k] = "welfare pages"
 	}
 	return keys
 }

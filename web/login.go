@@ -46,6 +46,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.logError(r, err)
 		}
 	}
+	if r.PostForm.Get("next") == "" && a.Role == kinbridge.RoleOfficer && a.Can(kinbridge.ActionWelfareView) {
+		// An officer's day starts from their work list.
+		next = "/work"
+	}
 	requestInfoFrom(r.Context()).userID = a.UserID
 	setCookie(w, sessionCookie, token, 0, s.opts.SecureCookies)
 	setCookie(w, langCookie, a.Lang, langCookieAge, s.opts.SecureCookies)

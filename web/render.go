@@ -63,7 +63,10 @@ type view struct {
 	// Refresh, when not zero, reloads the page after that many seconds:
 	// how a page that shows work in progress (an import) follows it
 	// without a script.
-	Refresh  int
+	Refresh int
+	// Unread is the caller's count of unread notifications, the badge of
+	// the navigation; render fills it in.
+	Unread   int
 	form     url.Values
 	query    url.Values // of the request, for filters
 	fieldErr map[string]string
@@ -277,6 +280,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		s.internalError(w, r, fmt.Errorf("web: no page template %q", name))
 		return
+	}
+	if v.Actor != nil && !v.Actor.System {
+		// One indexed count per page. The badge is worth less than the
+		// page: if the count fails, the page is shown without it.
+		n, err := s.svc.CountUnread(r.Context())
+		if err != nil {
+			s.logError(r, err)
+		}
+		v.Unread = n
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

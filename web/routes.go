@@ -25,6 +25,15 @@ const (
 	targetRelative                         // the {id} in the path is a relative abroad (by their household's unit)
 	targetHouseholdField                   // the household_id input is the household a new person joins
 	targetOwnImport                        // the {id} in the path is one of the caller's imports
+	targetProblem                          // the {id} in the path is a problem (by the unit that holds it)
+	targetVisit                            // the {id} in the path is a visit (by its household's unit)
+	targetVisitPlan                        // the {id} in the path is a visit plan (by its unit)
+	targetDirective                        // the {id} in the path is a directive (by its issuing unit)
+	targetReceived                         // the {id} in the path is a directive (by the unit it is addressed to)
+	targetAssignment                       // the {id} in the path is an assignment (by its unit)
+	targetReview                           // the {id} in the path is an assignment (by its directive's issuing unit)
+	targetAttachment                       // the {id} in the path is a report's attachment (by the report's unit)
+	targetIssuerField                      // the issuer_unit_id input is the unit that issues a directive
 )
 
 // String describes the target for docs/AUTHORIZATION.md.
@@ -52,6 +61,24 @@ func (t targetKind) String() string {
 		return "household `household_id`"
 	case targetOwnImport:
 		return "own import `{id}`"
+	case targetProblem:
+		return "problem `{id}` (by the unit that holds it)"
+	case targetVisit:
+		return "visit `{id}` (by its household's unit)"
+	case targetVisitPlan:
+		return "visit plan `{id}` (by its unit)"
+	case targetDirective:
+		return "directive `{id}` (by its issuing unit)"
+	case targetReceived:
+		return "directive `{id}` (by the unit it is addressed to)"
+	case targetAssignment:
+		return "assignment `{id}` (by its unit)"
+	case targetReview:
+		return "assignment `{id}` (by its directive's issuing unit)"
+	case targetAttachment:
+		return "attachment `{id}` (by its report's unit)"
+	case targetIssuerField:
+		return "unit `issuer_unit_id`"
 	}
 	return "—"
 }
@@ -93,6 +120,14 @@ func (s *Server) routeTable() []route {
 		regImport  = kinbridge.ActionRegistryImport
 		regExport  = kinbridge.ActionRegistryExport
 		regAudit   = kinbridge.ActionRegistryAudit
+		welView    = kinbridge.ActionWelfareView
+		welRecord  = kinbridge.ActionWelfareRecord
+		welPlan    = kinbridge.ActionWelfarePlan
+		welDash    = kinbridge.ActionWelfareDashboard
+		dirView    = kinbridge.ActionDirectiveView
+		dirIssue   = kinbridge.ActionDirectiveIssue
+		dirRespond = kinbridge.ActionDirectiveRespond
+		dirReview  = kinbridge.ActionDirectiveReview
 	)
 	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
 		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
@@ -165,6 +200,44 @@ func (s *Server) routeTable() []route {
 		page("GET", "/import/{id}/rejected", regImport, targetOwnImport, s.downloadRejected),
 		page("GET", "/export", regExport, targetNone, s.downloadExport),
 
+		// Welfare: work lists, visits, problems, plans, notifications.
+		page("GET", "/work", welView, targetNone, s.showMyWork),
+		page("GET", "/units/{id}/queue", welView, targetUnit, s.showQueue),
+		page("GET", "/units/{id}/dashboard", welDash, targetUnit, s.showDashboard),
+		page("POST", "/households/{id}/visits", welRecord, targetHousehold, s.recordVisit),
+		page("POST", "/households/{id}/case-officer", welPlan, targetHousehold, s.setCaseOfficer),
+		page("GET", "/visits/{id}", welView, targetVisit, s.showVisit),
+		page("GET", "/problems/{id}", welView, targetProblem, s.showProblem),
+		page("POST", "/problems/{id}/actions", welRecord, targetProblem, s.changeProblem),
+		page("GET", "/visit-plans", welView, targetNone, s.showVisitPlans),
+		page("POST", "/visit-plans", welPlan, targetUnitField, s.createVisitPlan),
+		page("POST", "/visit-plans/{id}", welPlan, targetVisitPlan, s.updateVisitPlan),
+		page("GET", "/inbox", self, targetNone, s.showInbox),
+		page("POST", "/inbox/read", self, targetNone, s.markRead),
+		page("POST", "/account/email", self, targetNone, s.setOwnEmail),
+
+		// Directives: inbox and outbox, issuing and passing on, versions,
+		// acknowledgement, reports with their evidence, review, roll-up
+		// and exports.
+		page("GET", "/directives", dirView, targetNone, s.showDirectives),
+		page("GET", "/directives/issued", dirView, targetNone, s.showIssuedDirectives),
+		page("GET", "/directives/new", dirIssue, targetNone, s.showDirectiveNew),
+		page("POST", "/directives", dirIssue, targetIssuerField, s.issueDirective),
+		page("GET", "/directives/{id}", dirView, targetDirective, s.showDirective),
+		page("GET", "/directives/{id}/pass-on", dirIssue, targetReceived, s.showPassOn),
+		page("POST", "/directives/{id}/amend", dirIssue, targetDirective, s.amendDirective),
+		page("POST", "/directives/{id}/withdraw", dirIssue, targetDirective, s.withdrawDirective),
+		page("GET", "/directives/{id}/reports", dirView, targetDirective, s.showDirectiveReports),
+		page("GET", "/directives/{id}/rollup", dirView, targetDirective, s.showRollup),
+		page("GET", "/directives/{id}/print", dirView, targetDirective, s.showDirectivePrint),
+		page("GET", "/directives/{id}/rollup.xlsx", dirView, targetDirective, s.downloadRollup),
+		page("GET", "/directives/{id}/reports.xlsx", dirView, targetDirective, s.downloadReports),
+		page("POST", "/assignments/{id}/acknowledge", dirRespond, targetAssignment, s.acknowledgeAssignment),
+		page("GET", "/assignments/{id}/report", dirRespond, targetAssignment, s.showReportForm),
+		page("POST", "/assignments/{id}/report", dirRespond, targetAssignment, s.submitReport),
+		page("POST", "/assignments/{id}/review", dirReview, targetReview, s.reviewAssignment),
+		page("GET", "/attachments/{id}", dirView, targetAttachment, s.downloadAttachment),
+
 		// JSON API.
 		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
 		api("GET", "/me", self, targetNone, s.apiMe),
@@ -203,6 +276,37 @@ func (s *Server) routeTable() []route {
 		api("GET", "/duplicates", regMerge, targetNone, s.apiListDuplicates),
 		api("POST", "/import", regImport, targetNone, s.apiImport),
 		api("GET", "/export", regExport, targetNone, s.apiExport),
+		api("GET", "/visits", welView, targetNone, s.apiListVisits),
+		api("GET", "/visits/{id}", welView, targetVisit, s.apiGetVisit),
+		api("POST", "/households/{id}/visits", welRecord, targetHousehold, s.apiRecordVisit),
+		api("POST", "/households/{id}/problems", welRecord, targetHousehold, s.apiCreateProblem),
+		api("GET", "/households/{id}/case-officer", welView, targetHousehold, s.apiGetCaseOfficer),
+		api("PUT", "/households/{id}/case-officer", welPlan, targetHousehold, s.apiSetCaseOfficer),
+		api("GET", "/problems", welView, targetNone, s.apiListProblems),
+		api("GET", "/problems/{id}", welView, targetProblem, s.apiGetProblem),
+		api("POST", "/problems/{id}/actions", welRecord, targetProblem, s.apiProblemAction),
+		api("GET", "/my-work", welView, targetNone, s.apiMyWork),
+		api("GET", "/units/{id}/queue", welView, targetUnit, s.apiQueue),
+		api("GET", "/units/{id}/dashboard", welDash, targetUnit, s.apiDashboard),
+		api("GET", "/visit-plans", welView, targetNone, s.apiListVisitPlans),
+		api("POST", "/visit-plans", welPlan, targetUnitField, s.apiCreateVisitPlan),
+		api("PATCH", "/visit-plans/{id}", welPlan, targetVisitPlan, s.apiUpdateVisitPlan),
+		api("GET", "/notifications", self, targetNone, s.apiListNotifications),
+		api("POST", "/notifications/read", self, targetNone, s.apiMarkRead),
+		api("GET", "/me/email", self, targetNone, s.apiGetEmail),
+		api("PUT", "/me/email", self, targetNone, s.apiSetEmail),
+		api("GET", "/directives", dirView, targetNone, s.apiListDirectives),
+		api("POST", "/directives", dirIssue, targetIssuerField, s.apiIssueDirective),
+		api("GET", "/directives/{id}", dirView, targetDirective, s.apiGetDirective),
+		api("POST", "/directives/{id}/amend", dirIssue, targetDirective, s.apiAmendDirective),
+		api("POST", "/directives/{id}/withdraw", dirIssue, targetDirective, s.apiWithdrawDirective),
+		api("GET", "/directives/{id}/rollup", dirView, targetDirective, s.apiRollup),
+		api("GET", "/directives/{id}/reports", dirView, targetDirective, s.apiDirectiveReports),
+		api("GET", "/assignments/{id}/evidence", dirRespond, targetAssignment, s.apiEvidence),
+		api("POST", "/assignments/{id}/acknowledge", dirRespond, targetAssignment, s.apiAcknowledge),
+		api("POST", "/assignments/{id}/reports", dirRespond, targetAssignment, s.apiSubmitReport),
+		api("POST", "/assignments/{id}/review", dirReview, targetReview, s.apiReview),
+		api("GET", "/attachments/{id}", dirView, targetAttachment, s.downloadAttachment),
 	}
 }
 

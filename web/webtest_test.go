@@ -56,6 +56,7 @@ type fixture struct {
 	ctx   context.Context // acts as the system
 
 	root, a, b, c, d, e *kinbridge.Unit
+	boss                *kinbridge.User // acts for directive fixtures; see directiveBoss
 }
 
 var fixtureSeq atomic.Int64

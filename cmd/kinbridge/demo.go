@@ -17,8 +17,14 @@ func runDemo(ctx context.Context, args []string, env *Env) error {
 	fs := newFlagSet(env, "demo", "", `
 Create the database of --db if it is missing, fill it with the deterministic
 demo data set if it is empty (same --size and --seed, same data), print the
-URL and one login per role, and serve. A database that already holds data is
-served as it is.`)
+URL and one login per role, and serve. The data set holds units, users, the
+registry, and eight weeks of welfare work up to today: visit plans, case
+officers, visits, problems in every state with their history, referrals,
+escalations and unread notifications; and headquarters' directive passed on
+by every region to its offices, with acknowledgements, reports whose
+evidence comes from those records, returns, acceptances, an amendment and
+overdue offices. Attachments of the demo reports go to --files. A database
+that already holds data is served as it is.`)
 	var size string
 	var seed uint64
 	cfg, err := loadConfig(env, fs, args, func(c *Config, fs *flag.FlagSet) {
@@ -40,6 +46,11 @@ served as it is.`)
 	defer store.Close()
 
 	svc := kinbridge.NewService(store, nil, cfg.serviceConfig())
+	attachments, err := cfg.openFiles()
+	if err != nil {
+		return err
+	}
+	svc.SetAttachmentStore(attachments)
 	sysCtx := kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("demo"))
 	units, err := svc.FindUnits(sysCtx)
 	if err != nil {
@@ -48,7 +59,7 @@ served as it is.`)
 	if len(units) == 0 {
 		fmt.Fprintf(env.Stderr, "generating the %s demo data set (seed %d) in %s\n", sz.Name, seed, cfg.DB)
 		start := time.Now()
-		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Progress: progressPrinter(env.Stderr)})
+		err := demo.Generate(sysCtx, svc, demo.Options{Size: sz, Seed: seed, Files: attachments, Progress: progressPrinter(env.Stderr)})
 		if err != nil {
 			return err
 		}
@@ -68,12 +79,17 @@ served as it is.`)
 	return serve(ctx, cfg, store, &denv)
 }
 
-// progressPrinter shows progress on one terminal line per stage.
+// progressPrinter shows progress on one terminal line per stage, and how
+// long the stage took when it is done.
 func progressPrinter(w io.Writer) func(stage string, done, total int) {
+	current, start := "", time.Now()
 	return func(stage string, done, total int) {
+		if stage != current {
+			current, start = stage, time.Now()
+		}
 		fmt.Fprintf(w, "\r  %-8s %7d / %-7d", stage, done, total)
 		if done == total {
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, " %s\n", time.Since(start).Round(100*time.Millisecond))
 		}
 	}
 }

@@ -55,6 +55,7 @@ func commands() []command {
 		{"user", "manage users: add, list, passwd, disable, enable", runUser},
 		{"unit", "manage units: add, list, rename, move", runUnit},
 		{"audit", "check the audit log: verify", runAudit},
+		{"jobs", "run the background jobs (escalations, digests, mail) once: run", runJobs},
 		{"backup", "write a consistent copy of the database to a file", runBackup},
 		{"restore", "replace the database with a backup", runRestore},
 	}
@@ -94,9 +95,13 @@ Commands:
 Run 'kinbridge <command> -h' for a command's flags.
 
 Settings also come from the environment: KINBRIDGE_DB (a SQLite file path,
-default kinbridge.db, or a postgres:// URL), KINBRIDGE_ADDR (default
+default kinbridge.db, or a postgres:// URL), KINBRIDGE_FILES (the
+attachments directory; default <db>.files beside a SQLite file, none with
+PostgreSQL unless set), KINBRIDGE_ADDR (default
 localhost:8080), KINBRIDGE_SESSION_IDLE, KINBRIDGE_SESSION_MAX,
-KINBRIDGE_SECURE_COOKIES, KINBRIDGE_LOG_FORMAT. Flags win over the environment.
+KINBRIDGE_SECURE_COOKIES, KINBRIDGE_LOG_FORMAT, and for the digest mail
+KINBRIDGE_SMTP_ADDR (host:port; unset: no mail), KINBRIDGE_SMTP_FROM,
+KINBRIDGE_SMTP_USER, KINBRIDGE_SMTP_PASSWORD. Flags win over the environment.
 `)
 }
 

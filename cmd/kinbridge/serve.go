@@ -19,8 +19,12 @@ import (
 func runServe(ctx context.Context, args []string, env *Env) error {
 	fs := newFlagSet(env, "serve", "", `
 Serve the web UI, the JSON API (/api/v1), /healthz and /metrics on --addr,
-with the database of --db. Migrations are applied at start. SIGTERM or
-Ctrl-C stops the server gracefully: requests in flight are finished first.`)
+with the database of --db. Migrations are applied at start. Attachments
+are kept in --files (default: next to a SQLite file, as <db>.files; with
+PostgreSQL none unless set, and attachments are then refused). The background
+jobs (escalations, daily digests, their mail through --smtp-addr) run at
+start and every minute. SIGTERM or Ctrl-C stops the server gracefully:
+requests and the jobs in flight are finished first.`)
 	cfg, err := loadConfig(env, fs, args, func(c *Config, fs *flag.FlagSet) { c.addServeFlags(fs) })
 	if err != nil {
 		return err
@@ -33,11 +37,25 @@ Ctrl-C stops the server gracefully: requests in flight are finished first.`)
 	return serve(ctx, cfg, store, env)
 }
 
-// serve runs the HTTP server until ctx is cancelled, then shuts it down
-// gracefully.
+// serve runs the HTTP server and the background jobs until ctx is
+// cancelled, then shuts them down gracefully.
 func serve(ctx context.Context, cfg *Config, store *sqlstore.Store, env *Env) error {
 	logger := newLogger(cfg, env.Stderr)
 	svc := kinbridge.NewService(store, nil, cfg.serviceConfig())
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	attachments, err := cfg.openFiles()
+	if err != nil {
+		return err
+	}
+	if attachments != nil {
+		svc.SetAttachmentStore(attachments)
+		logger.Info("attachments", "dir", cfg.filesDir())
+	} else {
+		logger.Warn("attachments are off: files attached to directives and reports are refused; set KINBRIDGE_FILES (--files) to a directory to keep them")
+	}
 	srv := web.NewServer(svc, web.Options{Logger: logger, DBs: store.DBs(), SecureCookies: cfg.SecureCookies})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -58,6 +76,17 @@ func serve(ctx context.Context, cfg *Config, store *sqlstore.Store, env *Env) er
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go expireSessions(ctx, svc, logger)
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		runJobsEvery(jobsCtx, svc, mailer, logger, jobsEvery)
+	}()
+	// The jobs stop before the store closes, whichever way serve returns.
+	defer func() { stopJobs(); <-jobsDone }()
+	if mailer != nil {
+		logger.Info("mail", "smtp", cfg.SMTPAddr, "from", cfg.SMTPFrom)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -75,6 +104,8 @@ func serve(ctx context.Context, cfg *Config, store *sqlstore.Store, env *Env) er
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	stopJobs()
+	<-jobsDone
 	logger.Info("stopped")
 	return nil
 }
