@@ -82,6 +82,18 @@ func openWelfareNation(b *testing.B, open Opener) *welfareNation {
 			offices = append(offices, u)
 		}
 	}
+	// A reused nation that has had its welfare records added once cannot
+	// have them added again (the benchmark's users exist, and the records
+	// would double).
+	err = n.store.View(ctx, func(tx kinbridge.Tx) error {
+		_, err := tx.FindUserByUsername(ctx, "welfare-supervisor-hq")
+		return err
+	})
+	if err == nil {
+		b.Fatal("the reused nation has the welfare records of an earlier run; build it again without KINBRIDGE_BENCH_REUSE")
+	} else if kinbridge.ErrorCode(err) != kinbridge.ENOTFOUND {
+		b.Fatal(err)
+	}
 	// Officers and supervisors, created in one batch (each password is an
 	// argon2id hash).
 	var news []kinbridge.NewUser
