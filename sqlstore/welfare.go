@@ -357,14 +357,21 @@ func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]
 	if !f.DueBefore.IsZero() {
 		dueBefore = due + " < ? AND "
 	}
-	q := `WITH sel AS (` + hh + `), hh AS (
+	// The active plans, with their units' paths, are read first: they are
+	// few, and each household is matched against them. (Matching the other
+	// way round, an index range "path <= the household's path" per
+	// household, read every unit before the household's in path order.)
+	q := `WITH pl AS MATERIALIZED (
+		SELECT vp.id, vp.programme_id, vp.every_days, vp.created, pu.path AS ppath,
+			substr(pu.path, 1, length(pu.path) - 1) || '0' AS pend
+		FROM visit_plans vp JOIN units pu ON pu.id = vp.unit_id WHERE vp.active = ?
+	), sel AS (` + hh + `), hh AS (
 		SELECT sel.*, (SELECT lv.at FROM household_last_visit lv WHERE lv.household_id = sel.id) AS last_at FROM sel
 	), due AS (
 		SELECT hh.id, hh.address, hh.unit_id, pl.id AS plan_id, pl.every_days, hh.last_at, ` + due + ` AS due_at,
 			ROW_NUMBER() OVER (PARTITION BY hh.id ORDER BY ` + due + `, pl.id) AS rn
 		FROM hh
-		JOIN visit_plans pl ON pl.active = ?
-		JOIN units pu ON pu.id = pl.unit_id AND hh.upath >= pu.path AND hh.upath < substr(pu.path, 1, length(pu.path) - 1) || '0'
+		JOIN pl ON hh.upath >= pl.ppath AND hh.upath < pl.pend
 		WHERE ` + dueBefore + `(SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
 			WHERE p.household_id = hh.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = pl.programme_id
 			LIMIT 1) = 1
@@ -373,7 +380,7 @@ func (tx *Tx) FindDueVisits(ctx context.Context, f kinbridge.DueVisitFilter) ([]
 		d.plan_id, d.every_days, d.last_at, d.due_at, COUNT(*) OVER ()
 	FROM due d
 	WHERE d.rn = 1`
-	args = append(args, true)
+	args = append([]any{true}, args...)
 	if !f.DueBefore.IsZero() {
 		args = append(args, f.DueBefore)
 	}
