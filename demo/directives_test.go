@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
 	"github.com/kinbridge/kinbridge/demo"
+	"github.com/kinbridge/kinbridge/sqlite"
 )
 
 // directiveSummary lists the demo's directives — every version, its
@@ -177,16 +180,37 @@ func directiveSummary(t *testing.T, svc *kinbridge.Service, size demo.Size) []st
 	return summary
 }
 
-// TestGenerateLarger checks a larger data set when KINBRIDGE_DEMO_SIZE
-// names one (province; nation takes long): the same checks as the town's.
+// TestGenerateLarger checks the directives of a larger data set when
+// KINBRIDGE_DEMO_SIZE names one (province; nation takes long), and logs
+// how long each stage took.
 func TestGenerateLarger(t *testing.T) {
 	name := os.Getenv("KINBRIDGE_DEMO_SIZE")
 	if name == "" {
-		t.Skip("set KINBRIDGE_DEMO_SIZE=province to check a larger demo data set")
+		t.Skip("set KINBRIDGE_DEMO_SIZE=province to check the directives of a larger demo data set")
 	}
 	size, ok := demo.Sizes[name]
 	if !ok {
 		t.Fatalf("KINBRIDGE_DEMO_SIZE=%q is not one of %v", name, demo.SizeNames)
 	}
-	generate(t, size, 1)
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := kinbridge.NewService(store, nil, kinbridge.DefaultServiceConfig())
+	sys := kinbridge.NewContextWithActor(ctx, kinbridge.SystemActor("demo"))
+	start, stage := time.Now(), ""
+	err = demo.Generate(sys, svc, demo.Options{Size: size, Seed: 1, Progress: func(s string, done, total int) {
+		if s != stage {
+			stage, start = s, time.Now()
+		}
+		if done == total {
+			t.Logf("%s: %d in %s", s, total, time.Since(start).Round(time.Second))
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	directiveSummary(t, svc, size)
 }
