@@ -173,8 +173,12 @@ func (tx *Tx) ComputeEvidence(ctx context.Context, f kinbridge.EvidenceFilter) (
 		THEN 1 ELSE 0 END), 0) FROM households h WHERE 1 = 1` + and(hScope)
 	args := append([]any{since, until}, hArgs...)
 	if f.ProgrammeID != 0 {
-		q += ` AND EXISTS (SELECT 1 FROM persons p JOIN person_programmes pp ON pp.person_id = p.id
-			WHERE p.household_id = h.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = ?)`
+		// CROSS JOIN keeps SQLite on the household's persons first (its
+		// planner would otherwise start from the programme's members and
+		// read every one of them for each household); PostgreSQL plans it
+		// as any join.
+		q += ` AND EXISTS (SELECT 1 FROM persons p CROSS JOIN person_programmes pp
+			WHERE pp.person_id = p.id AND p.household_id = h.id AND p.kind = 'resident' AND p.status = 'present' AND pp.programme_id = ?)`
 		args = append(args, f.ProgrammeID)
 	}
 	if err := tx.queryRow(ctx, q, args...).Scan(&ev.Households, &ev.HouseholdsVisited); err != nil {
