@@ -116,72 +116,120 @@ func addresseeUnits(ctx context.Context, tx Tx, issuer *Unit, ad Addressees) ([]
 // is a derived directive: the issuing unit must hold a live assignment of
 // that series, and the due date may not be later than the parent's.
 func (s *Service) IssueDirective(ctx context.Context, d *Directive) error {
+	return s.IssueDirectiveWithFiles(ctx, d, nil)
+}
+
+// IssueDirectiveWithFiles is IssueDirective with files attached to the
+// directive (size and type checked by content, as a report's). The files
+// are stored before the directive, and removed again if it is refused; an
+// amendment carries them to the new version.
+func (s *Service) IssueDirectiveWithFiles(ctx context.Context, d *Directive, files []AttachmentUpload) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		if err := d.Validate(tx.Now()); err != nil {
-			return err
-		}
-		issuer, err := findUnitInScope(ctx, tx, a, ActionDirectiveIssue, d.IssuerUnitID)
-		if ErrorCode(err) == ENOTFOUND {
-			return FieldError("issuer_unit_id", "error.directive.issuer", "Choose the issuing unit.")
-		} else if err != nil {
-			return err
-		}
-		var parentAssignment *Assignment
-		d.RootID = 0
-		if d.ParentID != 0 {
-			parent, err := tx.FindDirectiveByID(ctx, d.ParentID)
+	if len(files) > 10 {
+		return FieldError("attachments", "error.report.attachments_many", "At most %d attachments.", 10)
+	}
+	if len(files) > 0 {
+		// Authorise before taking in any file.
+		err = s.store.View(ctx, func(tx Tx) error {
+			_, err := findUnitInScope(ctx, tx, a, ActionDirectiveIssue, d.IssuerUnitID)
 			if ErrorCode(err) == ENOTFOUND {
-				return FieldError("parent_id", "error.directive.parent", "No such directive to pass on.")
-			} else if err != nil {
-				return err
+				return FieldError("issuer_unit_id", "error.directive.issuer", "Choose the issuing unit.")
 			}
-			d.ParentID = parent.SeriesID
-			parentAssignment, err = tx.FindLiveAssignment(ctx, parent.SeriesID, issuer.ID)
-			if ErrorCode(err) == ENOTFOUND {
-				return FieldError("parent_id", "error.directive.parent_not_received", "The issuing unit has not received that directive (or it has been amended: pass on the version in force).")
-			} else if err != nil {
-				return err
-			}
-			if d.DueAt.After(parentAssignment.DueAt) {
-				return FieldError("due_at", "error.directive.due_after_parent", "Due no later than the directive it passes on (%s).", parentAssignment.DueAt.Format(time.DateOnly))
-			}
-			d.RootID = parent.RootID
-		}
-		for _, act := range d.Actions {
-			if act.ProgrammeID != 0 {
-				if _, err := tx.FindProgrammeByID(ctx, act.ProgrammeID); ErrorCode(err) == ENOTFOUND {
-					return FieldError("actions", "error.directive.action_programme", "Choose the programme whose households are to be visited.")
-				} else if err != nil {
-					return err
-				}
-			}
-		}
-		units, err := addresseeUnits(ctx, tx, issuer, d.Addressees)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		d.Version, d.Status, d.IssuedAt, d.IssuedBy, d.IssuedByName = 1, DirectiveIssued, tx.Now(), a.UserID, a.Username
-		d.IssuerPath = issuer.Path
-		if err := tx.CreateDirective(ctx, d); err != nil {
+	}
+	atts, err := s.putAttachments(ctx, files)
+	if err != nil {
+		return err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := s.issue(ctx, tx, a, d); err != nil {
 			return err
 		}
-		if err := s.deliver(ctx, tx, d, units, nil); err != nil {
+		d.Attachments = nil
+		for _, at := range atts {
+			at.OwnerType, at.OwnerID, at.Created = "directive", d.ID, tx.Now()
+			if err := tx.CreateAttachment(ctx, at); err != nil {
+				return err
+			}
+			d.Attachments = append(d.Attachments, at)
+		}
+		return nil
+	})
+	if err != nil {
+		s.dropAttachments(ctx, atts)
+	}
+	return err
+}
+
+// issue is IssueDirective's work in tx.
+func (s *Service) issue(ctx context.Context, tx Tx, a *Actor, d *Directive) error {
+	if err := d.Validate(tx.Now()); err != nil {
+		return err
+	}
+	issuer, err := findUnitInScope(ctx, tx, a, ActionDirectiveIssue, d.IssuerUnitID)
+	if ErrorCode(err) == ENOTFOUND {
+		return FieldError("issuer_unit_id", "error.directive.issuer", "Choose the issuing unit.")
+	} else if err != nil {
+		return err
+	}
+	var parentAssignment *Assignment
+	d.RootID = 0
+	if d.ParentID != 0 {
+		parent, err := tx.FindDirectiveByID(ctx, d.ParentID)
+		if ErrorCode(err) == ENOTFOUND {
+			return FieldError("parent_id", "error.directive.parent", "No such directive to pass on.")
+		} else if err != nil {
 			return err
 		}
-		if parentAssignment != nil && !parentAssignment.Cascaded {
-			old := parentAssignment.State
-			parentAssignment.Cascaded = true
-			if err := tx.UpdateAssignment(ctx, parentAssignment, old); err != nil {
+		d.ParentID = parent.SeriesID
+		parentAssignment, err = tx.FindLiveAssignment(ctx, parent.SeriesID, issuer.ID)
+		if ErrorCode(err) == ENOTFOUND {
+			return FieldError("parent_id", "error.directive.parent_not_received", "The issuing unit has not received that directive (or it has been amended: pass on the version in force).")
+		} else if err != nil {
+			return err
+		}
+		if d.DueAt.After(parentAssignment.DueAt) {
+			return FieldError("due_at", "error.directive.due_after_parent", "Due no later than the directive it passes on (%s).", parentAssignment.DueAt.Format(time.DateOnly))
+		}
+		d.RootID = parent.RootID
+	}
+	for _, act := range d.Actions {
+		if act.ProgrammeID != 0 {
+			if _, err := tx.FindProgrammeByID(ctx, act.ProgrammeID); ErrorCode(err) == ENOTFOUND {
+				return FieldError("actions", "error.directive.action_programme", "Choose the programme whose households are to be visited.")
+			} else if err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, AuditEvent{Action: "directive.issue", RecordType: "directive", RecordID: d.ID, UnitID: issuer.ID,
-			Detail: map[string]any{"parent_id": d.ParentID, "addressees": len(units), "due_at": d.DueAt}})
-	})
+	}
+	units, err := addresseeUnits(ctx, tx, issuer, d.Addressees)
+	if err != nil {
+		return err
+	}
+	d.Version, d.Status, d.IssuedAt, d.IssuedBy, d.IssuedByName = 1, DirectiveIssued, tx.Now(), a.UserID, a.Username
+	d.IssuerPath = issuer.Path
+	if err := tx.CreateDirective(ctx, d); err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, tx, d, units, nil); err != nil {
+		return err
+	}
+	if parentAssignment != nil && !parentAssignment.Cascaded {
+		old := parentAssignment.State
+		parentAssignment.Cascaded = true
+		if err := tx.UpdateAssignment(ctx, parentAssignment, old); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, tx, a, AuditEvent{Action: "directive.issue", RecordType: "directive", RecordID: d.ID, UnitID: issuer.ID,
+		Detail: map[string]any{"parent_id": d.ParentID, "addressees": len(units), "due_at": d.DueAt}})
 }
 
 // deliver creates the delivered assignments of a version for the units;
@@ -228,7 +276,10 @@ func (s *Service) AmendDirective(ctx context.Context, id int64, d *Directive) er
 	if err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	var copied []*Attachment // removed again if the amendment fails
+	err = s.store.Update(ctx, func(tx Tx) error {
+		s.dropAttachments(ctx, copied)
+		copied = nil
 		old, err := tx.FindDirectiveByID(ctx, id)
 		if ErrorCode(err) == ENOTFOUND {
 			return notFound("directive")
@@ -275,12 +326,50 @@ func (s *Service) AmendDirective(ctx context.Context, id int64, d *Directive) er
 		if err := tx.CreateDirective(ctx, d); err != nil {
 			return err
 		}
+		// The new version carries a copy of the old one's attachments.
+		d.Attachments = nil
+		for _, at := range old.Attachments {
+			c, err := s.copyAttachment(ctx, at)
+			if err != nil {
+				return err
+			}
+			copied = append(copied, c)
+			c.OwnerID, c.Created = d.ID, tx.Now()
+			if err := tx.CreateAttachment(ctx, c); err != nil {
+				return err
+			}
+			d.Attachments = append(d.Attachments, c)
+		}
 		if err := s.deliver(ctx, tx, d, units, cascaded); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, AuditEvent{Action: "directive.amend", RecordType: "directive", RecordID: d.ID, UnitID: d.IssuerUnitID,
 			Detail: map[string]any{"series_id": d.SeriesID, "version": d.Version, "supersedes": old.ID}})
 	})
+	if err != nil {
+		s.dropAttachments(ctx, copied)
+	}
+	return err
+}
+
+// copyAttachment stores a copy of an attachment's bytes under a new key and
+// returns its record (not yet stored).
+func (s *Service) copyAttachment(ctx context.Context, at *Attachment) (*Attachment, error) {
+	if s.files == nil {
+		return nil, &Error{Code: EINVALID, Field: "attachments", Key: "error.attachments_off", Message: "This installation keeps no attachments."}
+	}
+	rc, err := s.files.Open(ctx, at.Key)
+	if err != nil {
+		return nil, fmt.Errorf("copy attachment %d: %w", at.ID, err)
+	}
+	defer rc.Close()
+	key, size, sum, _, err := s.files.Put(ctx, rc, MaxAttachmentSize)
+	if err != nil {
+		return nil, fmt.Errorf("copy attachment %d: %w", at.ID, err)
+	}
+	c := *at
+	c.ID, c.Key, c.Size, c.SHA256 = 0, key, size, sum
+	return &c, nil
 }
 
 // WithdrawDirective withdraws the directive series in force, and every

@@ -152,7 +152,7 @@ type directiveFormPage struct {
 }
 
 // Fields of the issue form, for showing an error at its field.
-var directiveFields = []string{"issuer_unit_id", "title", "body", "due_at", "addressees", "depth", "programme_id", "parent_id"}
+var directiveFields = []string{"issuer_unit_id", "title", "body", "due_at", "addressees", "depth", "programme_id", "parent_id", "attachments"}
 
 // showDirectiveNew is GET /directives/new: the issue form.
 func (s *Server) showDirectiveNew(w http.ResponseWriter, r *http.Request) {
@@ -352,15 +352,28 @@ func actionsFromForm(f url.Values) []kinbridge.RequiredAction {
 // issueDirective is POST /directives: a new directive, or with parent_id
 // one passing a received directive on.
 func (s *Server) issueDirective(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	ups, err := readReportForm(w, r)
+	defer closeUploads(ups)
+	if err != nil && !showFormAgain(err) {
 		s.htmlError(w, r, err)
 		return
 	}
-	d, err := s.directiveFromForm(r)
+	var d *kinbridge.Directive
 	if err == nil {
-		err = s.svc.IssueDirective(r.Context(), d)
+		d, err = s.directiveFromForm(r)
+	}
+	if err == nil {
+		err = s.svc.IssueDirectiveWithFiles(r.Context(), d, ups)
 	}
 	if err != nil {
+		if d == nil {
+			d = &kinbridge.Directive{}
+			d.ParentID, _ = strconv.ParseInt(r.PostForm.Get("parent_id"), 10, 64)
+		}
+		// A file's error (attachments[i].type) is shown at the file input.
+		if strings.HasPrefix(kinbridge.ErrorField(err), "attachments") {
+			err = withField(err, "attachments")
+		}
 		if !showFormAgain(err) {
 			s.htmlError(w, r, err)
 			return
