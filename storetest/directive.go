@@ -1,20 +1,18 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/files"
 	"github.com/kinbridge/kinbridge/sqlstore"
 )
 
@@ -48,63 +46,14 @@ var directiveCases = []struct {
 //	    └── officeB1 (officerB1): household hB
 type directives struct {
 	*welfare
-	files *memFiles
+	files *files.Dir
 }
 
 func newDirectives(t *testing.T, open Opener) *directives {
 	t.Helper()
-	f := &directives{welfare: newWelfare(t, open), files: newMemFiles()}
+	f := &directives{welfare: newWelfare(t, open), files: testFiles(t)}
 	f.svc.SetAttachmentStore(f.files)
 	return f
-}
-
-// memFiles is an in-memory kinbridge.AttachmentStore for the suite.
-type memFiles struct {
-	mu    sync.Mutex
-	files map[string][]byte
-	n     int
-}
-
-func newMemFiles() *memFiles { return &memFiles{files: map[string][]byte{}} }
-
-func (m *memFiles) Put(ctx context.Context, r io.Reader, limit int64) (string, int64, string, []byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return "", 0, "", nil, err
-	}
-	if int64(len(b)) > limit {
-		return "", 0, "", nil, &kinbridge.Error{Code: kinbridge.EINVALID, Message: "too large"}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.n++
-	key := fmt.Sprintf("k%06d", m.n)
-	m.files[key] = b
-	sum := sha256.Sum256(b)
-	return key, int64(len(b)), hex.EncodeToString(sum[:]), b[:min(len(b), 512)], nil
-}
-
-func (m *memFiles) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.files[key]
-	if !ok {
-		return nil, &kinbridge.Error{Code: kinbridge.ENOTFOUND, Message: "no file"}
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-func (m *memFiles) Delete(ctx context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.files, key)
-	return nil
-}
-
-func (m *memFiles) count() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.files)
 }
 
 // issue issues a directive from the unit as the user, due in the given
@@ -313,10 +262,10 @@ func testDirectiveStore(t *testing.T, open Opener) {
 		}
 		_, err = f.svc.SubmitReport(As(f.officerB1), as[1].ID, 0, "x", []kinbridge.AttachmentUpload{{Name: "x.exe", Body: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00")}})
 		wantField(t, err, "attachments[0].type")
-		n := f.files.count()
+		n := countFiles(t, f.files)
 		_, err = f.svc.SubmitReport(As(f.officerA1), a.ID, 0, "again", []kinbridge.AttachmentUpload{{Name: "v.txt", Body: strings.NewReader("again")}})
 		wantCode(t, err, kinbridge.ECONFLICT)
-		if f.files.count() != n {
+		if countFiles(t, f.files) != n {
 			t.Errorf("a refused report's file was kept")
 		}
 	})
@@ -601,4 +550,25 @@ func testDirectiveWithdraw(t *testing.T, open Opener) {
 	if len(outbox) != 1 || outbox[0].Status != kinbridge.DirectiveWithdrawn {
 		t.Errorf("outbox %v", outbox)
 	}
+}
+
+// testFiles is an attachment store in a test's temporary directory: the
+// real one (package files).
+func testFiles(tb testing.TB) *files.Dir {
+	tb.Helper()
+	d, err := files.Open(filepath.Join(tb.TempDir(), "files"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// countFiles counts the attachments kept in the store.
+func countFiles(tb testing.TB, d *files.Dir) int {
+	tb.Helper()
+	entries, err := os.ReadDir(d.Path())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(entries)
 }

@@ -522,7 +522,7 @@ func TestAuthorization(t *testing.T) {
 			// of the actor's reach), and a store for attachments.
 			below := map[kinbridge.Relation]*kinbridge.Unit{}
 			if directiveTarget(rt.target) {
-				f.svc.SetAttachmentStore(newMemFiles())
+				f.svc.SetAttachmentStore(testFiles(t))
 				below = map[kinbridge.Relation]*kinbridge.Unit{
 					kinbridge.RelationOwn:     f.c,
 					kinbridge.RelationChild:   f.unit(f.c.ID, "Office C1", "C1 사무소", "C1 办事处"),

@@ -1,68 +1,16 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
+	"testing"
 	"time"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/files"
 )
-
-// memFiles is an in-memory kinbridge.AttachmentStore for the web tests
-// (the durable one is package files').
-type memFiles struct {
-	mu    sync.Mutex
-	n     int
-	files map[string][]byte
-}
-
-func newMemFiles() *memFiles { return &memFiles{files: map[string][]byte{}} }
-
-func (m *memFiles) Put(ctx context.Context, r io.Reader, limit int64) (string, int64, string, []byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return "", 0, "", nil, err
-	}
-	if int64(len(b)) > limit {
-		return "", 0, "", nil, &kinbridge.Error{Code: kinbridge.EINVALID, Message: "too large"}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.n++
-	key := fmt.Sprintf("k%d", m.n)
-	m.files[key] = b
-	sum := sha256.Sum256(b)
-	return key, int64(len(b)), hex.EncodeToString(sum[:]), b[:min(len(b), 512)], nil
-}
-
-func (m *memFiles) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.files[key]
-	if !ok {
-		return nil, &kinbridge.Error{Code: kinbridge.ENOTFOUND, Message: "no such file"}
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-func (m *memFiles) Delete(ctx context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.files, key)
-	return nil
-}
-
-func (m *memFiles) count() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.files)
-}
 
 // directiveBoss is an administrator at the root, who acts for the
 // fixtures' directive records (a report needs a real submitter).
@@ -126,4 +74,25 @@ func (f *fixture) report(as *kinbridge.Assignment, withFile bool) *kinbridge.Rep
 		f.tb.Fatalf("report: %v", err)
 	}
 	return r
+}
+
+// testFiles is an attachment store in a test's temporary directory: the
+// real one (package files).
+func testFiles(tb testing.TB) *files.Dir {
+	tb.Helper()
+	d, err := files.Open(filepath.Join(tb.TempDir(), "files"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// countFiles counts the attachments kept in the store.
+func countFiles(tb testing.TB, d *files.Dir) int {
+	tb.Helper()
+	entries, err := os.ReadDir(d.Path())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(entries)
 }

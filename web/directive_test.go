@@ -13,15 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kinbridge/kinbridge"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/files"
 )
 
 // directiveFlow is the fixture of the directive tests: region A issues to
 // offices B and D; B passes it on to its office C.
 type directiveFlow struct {
 	*fixture
-	files                           *memFiles
+	files                           *files.Dir
 	supA, supB, offB, supD, offC    *kinbridge.User
 	sesA, sesB, sesOffB, sesD, sesC string
 }
@@ -29,7 +31,7 @@ type directiveFlow struct {
 func newDirectiveFlow(t *testing.T) *directiveFlow {
 	t.Helper()
 	f := newFixture(t)
-	df := &directiveFlow{fixture: f, files: newMemFiles()}
+	df := &directiveFlow{fixture: f, files: testFiles(t)}
 	f.svc.SetAttachmentStore(df.files)
 	df.supA, df.supB, df.offB = f.user(kinbridge.RoleSupervisor, f.a), f.user(kinbridge.RoleSupervisor, f.b), f.user(kinbridge.RoleOfficer, f.b)
 	df.supD, df.offC = f.user(kinbridge.RoleSupervisor, f.d), f.user(kinbridge.RoleOfficer, f.c)
@@ -219,7 +221,7 @@ func TestDirectiveCycle(t *testing.T) {
 	if !strings.Contains(body, `id="f-attachments-error"`) || !strings.Contains(body, "10 MB") {
 		t.Errorf("the big file is not refused at its field: %s", excerpt(body))
 	}
-	if n := f.files.count(); n != 0 {
+	if n := countFiles(t, f.files); n != 0 {
 		t.Errorf("%d files kept after refused reports", n)
 	}
 	pdf := "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
