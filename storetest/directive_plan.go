@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 func testDirectiveUsesIndexes(t *testing.T, open Opener) {
 	f := newDirectives(t, open)
 	d := f.issue(t, f.supHQ, f.hq, 0, 10*24*time.Hour, f.regionA, f.regionB)
-	ctx := context.Background()
 	at := func(t time.Time) any {
 		if f.store.Engine() == "sqlite" {
 			return sqlstore.EncodeTimeText(t)
@@ -61,41 +59,12 @@ func testDirectiveUsesIndexes(t *testing.T, open Opener) {
 		{"a level of a subtree", "SELECT id FROM units WHERE path >= ? AND path < ? AND depth = ? ORDER BY path",
 			[]any{f.hq.Path, sqlstore.SubtreeEnd(f.hq.Path), 2}},
 	}
-	conn, err := f.store.WriteDB().Conn(ctx)
-	mustNoErr(t, err, "conn")
-	defer conn.Close()
-	explain := "EXPLAIN QUERY PLAN "
-	if f.store.Engine() == "postgres" {
-		// The tables are too small for the planner to prefer an index by
-		// itself.
-		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-			t.Fatal(err)
-		}
-		defer conn.ExecContext(ctx, "RESET enable_seqscan")
-		explain = "EXPLAIN "
-	}
+	explain := planner(t, f.store)
 	// The tables, and the alias the store's queries give them.
 	tables := map[string]string{"directives": "d", "assignments": "a", "directive_counts": "c", "reports": "", "attachments": "", "units": "u"}
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
-			rows, err := conn.QueryContext(ctx, explain+sqlstore.Rebind(q.query), q.args...)
-			mustNoErr(t, err, "explain")
-			defer rows.Close()
-			var plan []string
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				mustNoErr(t, rows.Scan(ptrs...), "scan plan")
-				line := vals[len(vals)-1]
-				if b, ok := line.([]byte); ok {
-					line = string(b)
-				}
-				plan = append(plan, line.(string))
-			}
+			plan := explain(t, q.query, q.args...)
 			got := strings.Join(plan, "\n")
 			for _, line := range plan {
 				line = strings.TrimLeft(line, "|-` ")

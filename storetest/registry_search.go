@@ -131,42 +131,12 @@ func testSearchScope(t *testing.T, open Opener) {
 // of the term index, never a scan of all terms, and no LIKE.
 func testSearchUsesIndex(t *testing.T, open Opener) {
 	f := newRegistry(t, open)
-	ctx := context.Background()
 	var plan []string
 	q := `SELECT t.person_id, t.term, t.weight FROM person_terms t WHERE t.term >= ? AND t.term < ?
 		AND t.unit_id IN (SELECT id FROM units WHERE path >= ? AND path < ?) ORDER BY t.term LIMIT 200`
 	args := []any{"n:wang", sqlstore.PrefixEnd("n:wang"), f.regionA.Path, sqlstore.SubtreeEnd(f.regionA.Path)}
-	db := f.store.WriteDB()
-	conn, err := db.Conn(ctx)
-	mustNoErr(t, err, "conn")
-	defer conn.Close()
-	explain := "EXPLAIN QUERY PLAN "
-	if f.store.Engine() == "postgres" {
-		// The tables are too small for the planner to prefer an index by
-		// itself.
-		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-			t.Fatal(err)
-		}
-		defer conn.ExecContext(ctx, "RESET enable_seqscan")
-		explain = "EXPLAIN "
-	}
-	rows, err := conn.QueryContext(ctx, explain+sqlstore.Rebind(q), args...)
-	mustNoErr(t, err, "explain")
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		mustNoErr(t, rows.Scan(ptrs...), "scan plan")
-		line := vals[len(vals)-1]
-		if b, ok := line.([]byte); ok {
-			line = string(b)
-		}
-		plan = append(plan, line.(string))
-	}
+	explain := planner(t, f.store)
+	plan = explain(t, q, args...)
 	got := strings.Join(plan, "\n")
 	switch f.store.Engine() {
 	case "sqlite":

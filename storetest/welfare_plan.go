@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 // on the engine.
 func testWelfareUsesIndexes(t *testing.T, open Opener) {
 	f := newWelfare(t, open)
-	ctx := context.Background()
 	now := t0
 	at := func(t time.Time) any {
 		if f.store.Engine() == "sqlite" {
@@ -58,39 +56,10 @@ func testWelfareUsesIndexes(t *testing.T, open Opener) {
 			AND NOT EXISTS (SELECT 1 FROM household_officers o2 WHERE o2.household_id = h.id)`, []any{f.officeA1.Path}},
 		{"outbox", "SELECT id FROM outbox_mail WHERE claimed_at IS NULL ORDER BY id LIMIT 50", nil},
 	}
-	conn, err := f.store.WriteDB().Conn(ctx)
-	mustNoErr(t, err, "conn")
-	defer conn.Close()
-	explain := "EXPLAIN QUERY PLAN "
-	if f.store.Engine() == "postgres" {
-		// The tables are too small for the planner to prefer an index by
-		// itself.
-		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-			t.Fatal(err)
-		}
-		defer conn.ExecContext(ctx, "RESET enable_seqscan")
-		explain = "EXPLAIN "
-	}
+	explain := planner(t, f.store)
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
-			rows, err := conn.QueryContext(ctx, explain+sqlstore.Rebind(q.query), q.args...)
-			mustNoErr(t, err, "explain")
-			defer rows.Close()
-			var plan []string
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				mustNoErr(t, rows.Scan(ptrs...), "scan plan")
-				line := vals[len(vals)-1]
-				if b, ok := line.([]byte); ok {
-					line = string(b)
-				}
-				plan = append(plan, line.(string))
-			}
+			plan := explain(t, q.query, q.args...)
 			got := strings.Join(plan, "\n")
 			for _, line := range plan {
 				line = strings.TrimLeft(line, "|-` ")
