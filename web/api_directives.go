@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -153,16 +154,32 @@ type directiveInput struct {
 }
 
 // apiIssueDirective is POST /api/v1/directives: issue, or pass on with
-// parent_id.
+// parent_id. JSON, or multipart with the JSON in the part "directive" and
+// the files in "attachments".
 func (s *Server) apiIssueDirective(w http.ResponseWriter, r *http.Request) {
 	var in directiveInput
-	if err := decodeJSON(w, r, &in); err != nil {
+	var ups []kinbridge.AttachmentUpload
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		ups, err = readReportForm(w, r)
+		defer closeUploads(ups)
+		if err == nil {
+			dec := json.NewDecoder(strings.NewReader(r.PostForm.Get("directive")))
+			dec.DisallowUnknownFields()
+			if derr := dec.Decode(&in); derr != nil {
+				err = &kinbridge.Error{Code: codeBadRequest, Message: "The part \"directive\" is not a valid directive in JSON: " + derr.Error()}
+			}
+		}
+	} else {
+		err = decodeJSON(w, r, &in)
+	}
+	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	d := &kinbridge.Directive{IssuerUnitID: in.IssuerUnitID, ParentID: in.ParentID, Title: in.Title, Body: in.Body, DueAt: in.DueAt,
 		Addressees: in.Addressees, Actions: in.Actions}
-	if err := s.svc.IssueDirective(r.Context(), d); err != nil {
+	if err := s.svc.IssueDirectiveWithFiles(r.Context(), d, ups); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

@@ -78,3 +78,38 @@ func TestDirectiveAttachments(t *testing.T) {
 		t.Error("the amendment lost the attachment")
 	}
 }
+
+// TestDirectiveAPIAttachments: the API issues a directive with a file as
+// multipart (the directive as JSON in the part "directive"); a malformed
+// part is a bad request.
+func TestDirectiveAPIAttachments(t *testing.T) {
+	f := newDirectiveFlow(t)
+	_, tokA := f.apiToken(f.supA)
+	post := func(directive string, files ...upload) *http.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("directive", directive)
+		for _, u := range files {
+			fw, _ := mw.CreateFormFile("attachments", u.name)
+			io.WriteString(fw, u.content)
+		}
+		mw.Close()
+		r := httptest.NewRequest("POST", "/api/v1/directives", &buf)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		r.Header.Set("Authorization", "Bearer "+tokA)
+		return f.do(r)
+	}
+	due := time.Now().Add(10 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	in := `{"issuer_unit_id": ` + id(f.a.ID) + `, "title": "With a file", "due_at": "` + due + `", "addressees": {"unit_ids": [` + id(f.b.ID) + `]}}`
+	resp := post(in, upload{"note.txt", "Read this first.\n"})
+	body := wantStatus(t, resp, http.StatusCreated, "issue with a file")
+	var d jsonDirective
+	decodeInto(t, body, &d)
+	page := wantStatus(t, f.get("/directives/"+id(d.ID), f.sesB), http.StatusOK, "the addressee's page")
+	if !strings.Contains(page, "note.txt") {
+		t.Errorf("the file is not on the directive's page: %s", excerpt(page))
+	}
+	if resp := post(`{"title": "x", "colour": "red"}`); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a directive part with an unknown field: %d, want 400", resp.StatusCode)
+	}
+}
