@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -435,82 +434,10 @@ func (tx *Tx) addCounts(ctx context.Context, rootID int64, d counterDeltas, fres
 		" ON CONFLICT (root_id, unit_id, directive_id, state) DO UPDATE SET "+strings.Join(set, ", "))
 }
 
-// upsertRows is insertRows with a conflict clause: one INSERT … SELECT
-// FROM unnest(…) on PostgreSQL, multi-row INSERT … VALUES on SQLite (the
-// full chunk's statement prepared once).
+// upsertRows is insertRows with a conflict clause (see bulkOptions.upsert).
 func (tx *Tx) upsertRows(ctx context.Context, op, table string, n int, cols []column, conflict string) error {
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-	}
-	head := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") "
-	if tx.postgres() {
-		var sel, unnest []string
-		var args, arrays []any
-		k := 0
-		for _, c := range cols {
-			if c.isConst {
-				sel, args = append(sel, "?"), append(args, c.constant)
-				continue
-			}
-			k++
-			sel = append(sel, fmt.Sprintf("u.c%d", k))
-			unnest = append(unnest, "?::"+c.pgType+"[]")
-			if c.ints != nil {
-				arrays = append(arrays, c.ints)
-			} else {
-				arrays = append(arrays, c.texts)
-			}
-		}
-		aliases := make([]string, k)
-		for i := range aliases {
-			aliases[i] = fmt.Sprintf("c%d", i+1)
-		}
-		q := head + "SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(unnest, ", ") + ") WITH ORDINALITY AS u(" +
-			strings.Join(aliases, ", ") + ", ord) ORDER BY u.ord" + conflict
-		if _, err := tx.exec(ctx, q, append(args, arrays...)...); err != nil {
-			return tx.store.mapError(err, op, table)
-		}
-		return nil
-	}
-	perRow := len(cols)
-	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", perRow), ", ") + ")"
-	values := func(rows int) string {
-		return head + "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + conflict
-	}
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	args := make([]any, 0, rowsPerStmt*perRow)
-	for start := 0; start < n; start += rowsPerStmt {
-		end := min(start+rowsPerStmt, n)
-		args = args[:0]
-		for i := start; i < end; i++ {
-			for _, c := range cols {
-				args = append(args, c.value(i))
-			}
-		}
-		var err error
-		switch {
-		case end-start < rowsPerStmt || n < 2*rowsPerStmt:
-			_, err = tx.exec(ctx, values(end-start), args...)
-		default:
-			if full == nil {
-				if full, err = tx.tx.PrepareContext(ctx, values(rowsPerStmt)); err != nil {
-					return tx.store.mapError(err, op, table)
-				}
-			}
-			_, err = full.ExecContext(ctx, tx.store.encode(args)...)
-		}
-		if err != nil {
-			return tx.store.mapError(err, op, table)
-		}
-	}
-	return nil
+	_, err := tx.bulkInsert(ctx, op, table, n, cols, bulkOptions{upsert: conflict})
+	return err
 }
 
 // current is an assignment as stored, read under a lock for an update.

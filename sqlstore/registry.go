@@ -166,6 +166,12 @@ type bulkOptions struct {
 	// skipExisting leaves out, without an error, the rows whose key is in
 	// the table already (ON CONFLICT DO NOTHING).
 	skipExisting bool
+	// upsert, if set, is the conflict clause (ON CONFLICT … DO UPDATE …)
+	// of each statement. On PostgreSQL the rows are then taken strictly in
+	// the order given (WITH ORDINALITY), so that two transactions that
+	// upsert the same keys in the same order lock them in that order, and
+	// wait rather than deadlock.
+	upsert string
 }
 
 // bulkInsert is insertRows with options; it returns the count of rows
@@ -177,6 +183,9 @@ func (tx *Tx) bulkInsert(ctx context.Context, op, table string, n int, cols []co
 	tail := ""
 	if opt.skipExisting {
 		tail = " ON CONFLICT DO NOTHING"
+	}
+	if opt.upsert != "" {
+		tail = opt.upsert
 	}
 	var inserted int64
 	count := func(res sql.Result) error {
@@ -217,8 +226,11 @@ func (tx *Tx) bulkInsert(ctx context.Context, op, table string, n int, cols []co
 		for i := range aliases {
 			aliases[i] = fmt.Sprintf("c%d", i+1)
 		}
-		q := head + "SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(unnest, ", ") + ") AS u(" +
-			strings.Join(aliases, ", ") + ")" + tail
+		from := ") AS u(" + strings.Join(aliases, ", ") + ")"
+		if opt.upsert != "" {
+			from = ") WITH ORDINALITY AS u(" + strings.Join(aliases, ", ") + ", ord) ORDER BY u.ord"
+		}
+		q := head + "SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(unnest, ", ") + from + tail
 		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return 0, tx.store.mapError(err, op, table)
@@ -230,7 +242,10 @@ func (tx *Tx) bulkInsert(ctx context.Context, op, table string, n int, cols []co
 	// of undoing the statement — which spares SQLite the statement journal,
 	// a copy of every page the statement changes. The caller's transaction
 	// is rolled back on any error, so nothing half-written stays.
-	head = "INSERT OR FAIL INTO " + strings.TrimPrefix(head, "INSERT INTO ")
+	// (An upsert keeps the plain INSERT its conflict clause is written for.)
+	if opt.upsert == "" {
+		head = "INSERT OR FAIL INTO " + strings.TrimPrefix(head, "INSERT INTO ")
+	}
 	perRow := len(cols)
 	rowsPerStmt := min(n, sqliteMaxVariables/perRow)
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", perRow), ", ") + ")"
