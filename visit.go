@@ -310,12 +310,25 @@ func (s *Service) FindQueue(ctx context.Context, unitID int64, limit int) (*Queu
 		if q.Escalations, err = tx.FindEscalations(ctx, EscalationFilter{UnitID: unitID, Open: true, Limit: limit}); err != nil {
 			return err
 		}
-		for _, e := range q.Escalations {
-			p, err := tx.FindProblemByID(ctx, e.ProblemID)
+		// The escalated problems in one query, in the escalations' order.
+		if len(q.Escalations) > 0 {
+			ids := make([]int64, len(q.Escalations))
+			for i, e := range q.Escalations {
+				ids[i] = e.ProblemID
+			}
+			ps, _, err := tx.FindProblems(ctx, ProblemFilter{IDs: ids, Limit: len(ids)})
 			if err != nil {
 				return err
 			}
-			q.Escalated = append(q.Escalated, p)
+			byID := make(map[int64]*Problem, len(ps))
+			for _, p := range ps {
+				byID[p.ID] = p
+			}
+			for _, id := range ids {
+				if p := byID[id]; p != nil {
+					q.Escalated = append(q.Escalated, p)
+				}
+			}
 		}
 		df := DueVisitFilter{Path: q.Unit.Path, DueBefore: tx.Now(), Limit: limit}
 		if q.Overdue, q.OverdueN, err = tx.FindDueVisits(ctx, df); err != nil {

@@ -522,8 +522,9 @@ type ProblemFilter struct {
 	PathPrefix string
 	Path       string
 
-	UnitID         int64 // held by this unit
-	ReferralUnitID int64 // referred to this unit, waiting for it
+	IDs            []int64 // only these problems
+	UnitID         int64   // held by this unit
+	ReferralUnitID int64   // referred to this unit, waiting for it
 	AssigneeID     int64
 	HouseholdID    int64
 	PersonID       int64

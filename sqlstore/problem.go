@@ -150,6 +150,10 @@ func problemWhere(f kinbridge.ProblemFilter) ([]string, []any) {
 		referred, b := scopeCond("p.referral_unit_id", f.PathPrefix, f.Path)
 		add("("+held+" OR (p.status = 'referred' AND "+referred+"))", append(a, b...)...)
 	}
+	if len(f.IDs) > 0 {
+		in, a := placeholders(f.IDs)
+		add("p.id IN ("+in+")", a...)
+	}
 	if f.UnitID != 0 {
 		add("p.unit_id = ?", f.UnitID)
 	}
