@@ -26,7 +26,7 @@ func (s *Service) FindAssignment(ctx context.Context, id int64) (*Assignment, *D
 		if as, d, err = findAssignment(ctx, tx, id, 0); err != nil {
 			return err
 		}
-		if !a.InScope(as.UnitPath) && !a.InScope(d.IssuerPath) {
+		if !assignmentInScope(a, as, d) {
 			return notFound("assignment")
 		}
 		return authorizeAction(a, ActionDirectiveView)

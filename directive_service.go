@@ -538,6 +538,12 @@ type AssignmentStep struct {
 	Note    string           // return: why (required); accept: optional comment
 }
 
+// assignmentInScope reports whether the actor reaches an assignment: its
+// unit or the unit that issued its directive is in their scope.
+func assignmentInScope(a *Actor, as *Assignment, d *Directive) bool {
+	return a.InScope(as.UnitPath) || a.InScope(d.IssuerPath)
+}
+
 // findAssignment loads an assignment, its directive version, and checks
 // the version the user saw.
 func findAssignment(ctx context.Context, tx Tx, id, version int64) (*Assignment, *Directive, error) {
@@ -578,7 +584,7 @@ func (s *Service) StepAssignment(ctx context.Context, id int64, st AssignmentSte
 				return err
 			}
 		case AssignmentAccept, AssignmentReturn:
-			if !a.InScope(as.UnitPath) && !a.InScope(d.IssuerPath) {
+			if !assignmentInScope(a, as, d) {
 				return notFound("assignment")
 			}
 			if err := authorize(a, ActionDirectiveReview, d.IssuerPath, "assignment"); err != nil {
@@ -851,7 +857,7 @@ func (s *Service) OpenAttachment(ctx context.Context, id int64) (*Attachment, io
 			if d, err = tx.FindDirectiveByID(ctx, as.DirectiveID); err != nil {
 				return err
 			}
-			if !a.InScope(as.UnitPath) && !a.InScope(d.IssuerPath) {
+			if !assignmentInScope(a, as, d) {
 				return notFound("attachment")
 			}
 		default:
@@ -887,7 +893,7 @@ func (s *Service) FindReports(ctx context.Context, assignmentID int64) ([]*Repor
 		if err != nil {
 			return err
 		}
-		if !a.InScope(as.UnitPath) && !a.InScope(d.IssuerPath) {
+		if !assignmentInScope(a, as, d) {
 			return notFound("assignment")
 		}
 		if err := authorizeAction(a, ActionDirectiveView); err != nil {
