@@ -79,6 +79,10 @@ var Policy = []Permission{
 	{ActionDirectiveIssue, []Role{RoleAdministrator, RoleSupervisor}, "issue, pass on, amend and withdraw directives"},
 	{ActionDirectiveRespond, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "acknowledge a directive and report on it for one's unit"},
 	{ActionDirectiveReview, []Role{RoleAdministrator, RoleSupervisor}, "accept or return the reports on a directive one's unit issued"},
+	{ActionCallView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleCallCoordinator}, "see calls, free slots, day sheets, week views and weekly plans"},
+	{ActionCallBook, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleCallCoordinator}, "book, cancel and reschedule calls, record how they went, set a household's call settings"},
+	{ActionCallPlan, []Role{RoleAdministrator, RoleSupervisor, RoleCallCoordinator}, "plan and book the week's calls, cancel an office's calls for a reason"},
+	{ActionCallConfigure, []Role{RoleAdministrator, RoleSupervisor, RoleCallCoordinator}, "set call rooms, office hours, duty rosters, leave and holidays, officers' areas"},
 }
 
 // Allowed reports whether the role may perform the action at all.

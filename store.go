@@ -72,6 +72,7 @@ type Tx interface {
 	RegistryTx
 	WelfareTx
 	DirectiveTx
+	CallsTx
 }
 
 // RegistryTx is the registry's part of a transaction: programmes,
