@@ -522,3 +522,571 @@ type CallsTx interface {
 	FindCalendarTokens(ctx context.Context, userID int64) ([]*CalendarToken, error)
 	RevokeCalendarToken(ctx context.Context, id int64, at time.Time) error
 }
+
+// The rules below are pure: they work on what the services read, so that
+// the free-slot search, booking and the weekly plan apply the same ones.
+
+// CallDayLayout is the layout of a local date.
+const CallDayLayout = "2006-01-02"
+
+// LocalDay returns t's date in loc, "YYYY-MM-DD".
+func LocalDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(CallDayLayout) }
+
+// ISOWeekOf returns t's ISO week in loc, "2026-W49": the week of the
+// quota. Days at the turn of the year belong to the week's year, so
+// 2027-01-01 (a Friday) is in 2026-W53.
+func ISOWeekOf(t time.Time, loc *time.Location) string {
+	y, w := t.In(loc).ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+// ParseCallDay reads a local date "YYYY-MM-DD" (as a date, in UTC).
+func ParseCallDay(day string) (time.Time, error) {
+	d, err := time.Parse(CallDayLayout, day)
+	if err != nil {
+		return d, fmt.Errorf("%q is not a date YYYY-MM-DD", day)
+	}
+	return d, nil
+}
+
+// AddDays returns the date n days after day.
+func AddDays(day string, n int) string {
+	d, err := ParseCallDay(day)
+	if err != nil {
+		return day
+	}
+	return d.AddDate(0, 0, n).Format(CallDayLayout)
+}
+
+// WeekMonday returns the Monday of day's ISO week.
+func WeekMonday(day string) (string, error) {
+	d, err := ParseCallDay(day)
+	if err != nil {
+		return "", err
+	}
+	wd := int(d.Weekday()+6) % 7 // Monday 0
+	return d.AddDate(0, 0, -wd).Format(CallDayLayout), nil
+}
+
+// isoWeekday returns 1 (Monday) … 7 (Sunday) of a date.
+func isoWeekday(d time.Time) int { return int(d.Weekday()+6)%7 + 1 }
+
+// AtDayTime returns the instant of a local date and time of day in loc;
+// 24:00 is the next midnight. On a day that changes the clocks, a time
+// that does not exist is moved as time.Date moves it, and the duty, slot or
+// window is as long as the clock says, not as the wall says.
+func AtDayTime(day string, t DayTime, loc *time.Location) (time.Time, error) {
+	d, err := ParseCallDay(day)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), int(t)/60, int(t)%60, 0, 0, loc), nil
+}
+
+// DefaultCallOffice returns an office's set-up with the default hours.
+func DefaultCallOffice(unitID int64) *CallOffice {
+	return &CallOffice{UnitID: unitID, MorningStart: 9 * 60, MorningEnd: 12 * 60, AfternoonStart: 13 * 60, AfternoonEnd: 17 * 60}
+}
+
+// Validate checks the office's hours (inside the day, the morning before
+// the afternoon) and its rooms' names (set, unique in any case).
+func (o *CallOffice) Validate() error {
+	switch {
+	case o.MorningStart < 0 || o.MorningEnd <= o.MorningStart:
+		return FieldError("morning_end", "error.calls.hours", "The morning must end after it starts.")
+	case o.AfternoonStart < o.MorningEnd:
+		return FieldError("afternoon_start", "error.calls.hours_order", "The afternoon starts when the morning has ended.")
+	case o.AfternoonEnd <= o.AfternoonStart || o.AfternoonEnd > 24*60:
+		return FieldError("afternoon_end", "error.calls.hours", "The afternoon must end after it starts, by 24:00.")
+	}
+	seen := make(map[string]bool, len(o.Rooms))
+	for i, r := range o.Rooms {
+		r.Name = strings.TrimSpace(r.Name)
+		key := strings.ToLower(r.Name)
+		switch {
+		case r.Name == "" || len(r.Name) > 100:
+			return FieldError(fmt.Sprintf("rooms[%d].name", i), "error.calls.room_name", "Name the room (up to 100 characters).")
+		case seen[key]:
+			return FieldError(fmt.Sprintf("rooms[%d].name", i), "error.calls.room_unique", "The office has a room named %s already.", r.Name)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+// ActiveRooms returns the office's active rooms by id.
+func (o *CallOffice) ActiveRooms() []*CallRoom {
+	var rs []*CallRoom
+	for _, r := range o.Rooms {
+		if r.Active {
+			rs = append(rs, r)
+		}
+	}
+	slices.SortFunc(rs, func(a, b *CallRoom) int { return cmpInt64(a.ID, b.ID) })
+	return rs
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ValidateRoster checks a weekly template: weekdays, halves and kinds
+// known, and one entry per officer, weekday and half.
+func ValidateRoster(entries []RosterEntry) error {
+	type key struct {
+		officer int64
+		day     int
+		half    Half
+	}
+	seen := make(map[key]bool, len(entries))
+	for i, e := range entries {
+		field := fmt.Sprintf("entries[%d]", i)
+		switch {
+		case e.OfficerID == 0:
+			return FieldError(field+".officer_id", "error.calls.roster_officer", "Choose the officer.")
+		case e.Weekday < 1 || e.Weekday > 7:
+			return FieldError(field+".weekday", "error.calls.weekday", "A weekday is 1 (Monday) to 7 (Sunday).")
+		case e.Half != Morning && e.Half != Afternoon:
+			return FieldError(field+".half", "error.calls.half", "A half-day is the morning or the afternoon.")
+		case !e.Kind.Valid():
+			return FieldError(field+".kind", "error.calls.duty", "A duty is office, home or off.")
+		case seen[key{e.OfficerID, e.Weekday, e.Half}]:
+			return FieldError(field, "error.calls.roster_overlap", "The officer has a duty for that half-day already.")
+		}
+		seen[key{e.OfficerID, e.Weekday, e.Half}] = true
+	}
+	return nil
+}
+
+// ValidatePeriods checks a household's windows or preferred times (field
+// "windows" or "preferred"): each valid, inside the day, none overlapping
+// another of the same weekday.
+func ValidatePeriods(field string, ps []WeekPeriod) error {
+	for i, p := range ps {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := p.Validate(f); err != nil {
+			return err
+		}
+		if p.Start < 0 || p.End > 24*60 {
+			return FieldError(f+".end", "error.calls.period_day", "A period lies inside the day, 00:00 to 24:00.")
+		}
+		for j, q := range ps[:i] {
+			if q.Weekday == p.Weekday && q.Start < p.End && p.Start < q.End {
+				return FieldError(f, "error.calls.period_overlap", "The period overlaps %s[%d].", field, j)
+			}
+		}
+	}
+	return nil
+}
+
+// ResolveDuties returns the duties of an office's officers on the days
+// fromDay … fromDay+days-1, in the office's time zone, by start then
+// officer: each officer's template entry for the weekday and half-day,
+// unless an exception of the office for that date and half says otherwise
+// — the officer's own first, then one of the whole office (OfficerID 0),
+// which applies to every officer of the template. Off is not listed.
+// roster and exceptions must be the office's only.
+func ResolveDuties(o *CallOffice, loc *time.Location, fromDay string, days int, roster []RosterEntry, exceptions []*RosterException) ([]Duty, error) {
+	first, err := ParseCallDay(fromDay)
+	if err != nil {
+		return nil, err
+	}
+	type slot struct {
+		officer int64
+		weekday int
+		half    Half
+	}
+	template := make(map[slot]DutyKind, len(roster))
+	var officers []int64
+	for _, e := range roster {
+		template[slot{e.OfficerID, e.Weekday, e.Half}] = e.Kind
+		if !slices.Contains(officers, e.OfficerID) {
+			officers = append(officers, e.OfficerID)
+		}
+	}
+	type dated struct {
+		officer int64
+		day     string
+		half    Half
+	}
+	except := make(map[dated]DutyKind, len(exceptions))
+	for _, e := range exceptions {
+		except[dated{e.OfficerID, e.Day, e.Half}] = e.Kind
+		if e.OfficerID != 0 && !slices.Contains(officers, e.OfficerID) {
+			officers = append(officers, e.OfficerID)
+		}
+	}
+	slices.Sort(officers)
+	var duties []Duty
+	for i := range days {
+		d := first.AddDate(0, 0, i)
+		day := d.Format(CallDayLayout)
+		for _, half := range []Half{Morning, Afternoon} {
+			start, end := o.Hours(half)
+			from, _ := AtDayTime(day, start, loc)
+			to, _ := AtDayTime(day, end, loc)
+			for _, id := range officers {
+				kind, ok := except[dated{id, day, half}]
+				if !ok {
+					kind, ok = except[dated{0, day, half}]
+				}
+				if !ok {
+					kind = template[slot{id, isoWeekday(d), half}]
+				}
+				if kind == DutyOffice || kind == DutyHome {
+					duties = append(duties, Duty{OfficerID: id, Kind: kind, Start: from, End: to})
+				}
+			}
+		}
+	}
+	return duties, nil
+}
+
+// CallBoard is what the booking rules know of one office over a period:
+// its set-up and time zone, its officers' duties and home-call areas, and
+// the calls that hold its officers and rooms (every call not cancelled).
+type CallBoard struct {
+	Office *CallOffice
+	Loc    *time.Location
+	Duties []Duty
+	Areas  map[int64]string
+	Calls  []*Call
+}
+
+// officerBusy reports whether a call of the board holds the officer at
+// any time of [start, end).
+func (b *CallBoard) officerBusy(id int64, start, end time.Time) bool {
+	for _, c := range b.Calls {
+		if c.OfficerID == id && c.Status != CallCancelled && c.Start.Before(end) && start.Before(c.BlockEnd) {
+			return true
+		}
+	}
+	return false
+}
+
+// roomBusy reports whether a call of the board holds the room in [start, end).
+func (b *CallBoard) roomBusy(id int64, start, end time.Time) bool {
+	for _, c := range b.Calls {
+		if c.RoomID == id && c.Status != CallCancelled && c.Start.Before(end) && start.Before(c.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// OfficeSlots returns the starts of the office's call slots: every
+// callMinutes step from the start of an office duty, while the call ends
+// by the duty's end; by time, each once.
+func (b *CallBoard) OfficeSlots(callMinutes int) []time.Time {
+	var starts []time.Time
+	step := time.Duration(callMinutes) * time.Minute
+	for _, d := range b.Duties {
+		if d.Kind != DutyOffice {
+			continue
+		}
+		for t := d.Start; !t.Add(step).After(d.End); t = t.Add(step) {
+			starts = append(starts, t)
+		}
+	}
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	return slices.CompactFunc(starts, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// FreeOffice returns the rooms (active, by id) and the officers on office
+// duty (by id) that are free for an office call in [start, end).
+func (b *CallBoard) FreeOffice(start, end time.Time) (rooms, officers []int64) {
+	for _, r := range b.Office.ActiveRooms() {
+		if !b.roomBusy(r.ID, start, end) {
+			rooms = append(rooms, r.ID)
+		}
+	}
+	for _, d := range b.Duties {
+		if d.Kind == DutyOffice && !d.Start.After(start) && !end.After(d.End) && !slices.Contains(officers, d.OfficerID) &&
+			!b.officerBusy(d.OfficerID, start, end) {
+			officers = append(officers, d.OfficerID)
+		}
+	}
+	slices.Sort(officers)
+	return rooms, officers
+}
+
+// HomeBlock is an officer's block of home duty: one home call, with travel.
+type HomeBlock struct {
+	OfficerID  int64
+	Start, End time.Time
+}
+
+// HomeBlocks returns the blocks of the officers' home duties in the area:
+// every blockMinutes step from the duty's start while the block ends by the
+// duty's end; by start, then officer. An empty area has none.
+func (b *CallBoard) HomeBlocks(area string, blockMinutes int) []HomeBlock {
+	var bs []HomeBlock
+	if area == "" {
+		return nil
+	}
+	step := time.Duration(blockMinutes) * time.Minute
+	for _, d := range b.Duties {
+		if d.Kind != DutyHome || b.Areas[d.OfficerID] != area {
+			continue
+		}
+		for t := d.Start; !t.Add(step).After(d.End); t = t.Add(step) {
+			bs = append(bs, HomeBlock{OfficerID: d.OfficerID, Start: t, End: t.Add(step)})
+		}
+	}
+	slices.SortFunc(bs, func(x, y HomeBlock) int {
+		if c := x.Start.Compare(y.Start); c != 0 {
+			return c
+		}
+		return cmpInt64(x.OfficerID, y.OfficerID)
+	})
+	return bs
+}
+
+// CallSeeker is a household as the booking rules see it: its settings,
+// policy and allowed places, the local days it has a call already, and the
+// quota seats it holds per ISO week.
+type CallSeeker struct {
+	HouseholdID int64
+	Settings    HouseholdCallSettings
+	Policy      CallPolicy
+	Days        map[string]bool
+	Used        map[string]int
+}
+
+// AllowedPlaces returns the places the policy allows that the settings
+// allow too (all the policy's when the settings name none).
+func (h *CallSeeker) AllowedPlaces() []CallPlace {
+	if len(h.Settings.Places) == 0 {
+		return slices.Clone(h.Policy.Places)
+	}
+	var ps []CallPlace
+	for _, p := range h.Policy.Places {
+		if slices.Contains(h.Settings.Places, p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// periodsAt returns the concrete intervals of weekly periods on t's local
+// day.
+func periodsAt(ps []WeekPeriod, t time.Time, loc *time.Location) [][2]time.Time {
+	day := LocalDay(t, loc)
+	d, _ := ParseCallDay(day)
+	var out [][2]time.Time
+	for _, p := range ps {
+		if p.Weekday != isoWeekday(d) {
+			continue
+		}
+		from, _ := AtDayTime(day, p.Start, loc)
+		to, _ := AtDayTime(day, p.End, loc)
+		out = append(out, [2]time.Time{from, to})
+	}
+	return out
+}
+
+// Available reports whether the call [start, end) lies inside one of the
+// household's windows; a household without windows is always available.
+func (h *CallSeeker) Available(start, end time.Time, loc *time.Location) bool {
+	if len(h.Settings.Windows) == 0 {
+		return true
+	}
+	for _, w := range periodsAt(h.Settings.Windows, start, loc) {
+		if !start.Before(w[0]) && !end.After(w[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Prefers reports whether the call starts inside a preferred period.
+func (h *CallSeeker) Prefers(start time.Time, loc *time.Location) bool {
+	for _, p := range periodsAt(h.Settings.Preferred, start, loc) {
+		if !start.Before(p[0]) && start.Before(p[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// callConflict is the error for a booking the current state refuses.
+func callConflict(field, key, message string, args ...any) *Error {
+	return &Error{Code: ECONFLICT, Field: field, Key: key, Message: fmt.Sprintf(message, args...), Args: args}
+}
+
+// QuotaUsedError is the refusal of a call beyond the week's quota.
+func QuotaUsedError(quota int, week string) *Error {
+	return callConflict("start", "error.calls.quota_used", "This household has used its %d calls for week %s.", quota, week)
+}
+
+// CheckTime checks the rules of a call's time that do not depend on the
+// office: notice and horizon from now, the household's windows, one call a
+// day and the week's quota.
+func (b *CallBoard) CheckTime(h *CallSeeker, start time.Time, now time.Time) error {
+	p := h.Policy
+	end := start.Add(time.Duration(p.CallMinutes) * time.Minute)
+	switch {
+	case start.Before(now.Add(time.Duration(p.MinNoticeMinutes) * time.Minute)):
+		return FieldError("start", "error.calls.notice_short", "Book at least %d minutes ahead.", p.MinNoticeMinutes)
+	case start.After(now.AddDate(0, 0, p.HorizonDays)):
+		return FieldError("start", "error.calls.horizon_far", "Book at most %d days ahead.", p.HorizonDays)
+	case !h.Available(start, end, b.Loc):
+		return FieldError("start", "error.calls.window", "The household is not available then.")
+	}
+	if day := LocalDay(start, b.Loc); h.Days[day] {
+		return callConflict("start", "error.calls.day_taken", "This household has a call on %s already.", day)
+	}
+	if week := ISOWeekOf(start, b.Loc); h.Used[week] >= p.Quota {
+		return QuotaUsedError(p.Quota, week)
+	}
+	return nil
+}
+
+// Place builds the call a request asks for, checked against every rule: the
+// time's (CheckTime), the place's, and a free room and officer for an
+// office call (the first free room; the first free officer on office duty
+// unless the request names one), or the named officer's free home block in
+// the household's area. The error names the field at fault.
+func (b *CallBoard) Place(h *CallSeeker, req BookCall, now time.Time) (*Call, error) {
+	p := h.Policy
+	if !req.Place.Valid() {
+		return nil, FieldError("place", "error.calls.place_unknown", "Choose the office or the home.")
+	}
+	if !slices.Contains(h.AllowedPlaces(), req.Place) {
+		return nil, FieldError("place", "error.calls.place_not_allowed", "This household may not have calls at the %s.", req.Place)
+	}
+	start := req.Start
+	if err := b.CheckTime(h, start, now); err != nil {
+		return nil, err
+	}
+	end := start.Add(time.Duration(p.CallMinutes) * time.Minute)
+	c := &Call{HouseholdID: h.HouseholdID, UnitID: b.Office.UnitID, Place: req.Place, Start: start, End: end, BlockEnd: end,
+		Week: ISOWeekOf(start, b.Loc), Day: LocalDay(start, b.Loc), RelativeIDs: req.RelativeIDs, Status: CallBooked, Note: req.Note,
+		IdempotencyKey: req.IdempotencyKey}
+	if req.Place == CallAtOffice {
+		if !slices.ContainsFunc(b.OfficeSlots(p.CallMinutes), start.Equal) {
+			return nil, FieldError("start", "error.calls.no_slot", "No office call slot starts then.")
+		}
+		rooms, officers := b.FreeOffice(start, end)
+		if len(rooms) == 0 {
+			return nil, callConflict("start", "error.calls.room_taken", "No call room is free then.")
+		}
+		c.RoomID = rooms[0]
+		switch {
+		case req.OfficerID != 0 && !slices.Contains(officers, req.OfficerID):
+			return nil, callConflict("officer_id", "error.calls.officer_busy", "The officer is not free for a call then.")
+		case req.OfficerID != 0:
+			c.OfficerID = req.OfficerID
+		case len(officers) == 0:
+			return nil, callConflict("start", "error.calls.officer_busy", "No officer is free for a call then.")
+		default:
+			c.OfficerID = officers[0]
+		}
+		return c, nil
+	}
+	if req.OfficerID == 0 {
+		return nil, FieldError("officer_id", "error.calls.home_officer", "Choose the home block's officer.")
+	}
+	for _, bl := range b.HomeBlocks(h.Settings.Area, p.HomeBlockMinutes) {
+		if bl.OfficerID == req.OfficerID && bl.Start.Equal(start) {
+			if b.officerBusy(bl.OfficerID, bl.Start, bl.End) {
+				return nil, callConflict("officer_id", "error.calls.officer_busy", "The officer is not free for a call then.")
+			}
+			c.OfficerID, c.BlockEnd = bl.OfficerID, bl.End
+			return c, nil
+		}
+	}
+	return nil, FieldError("start", "error.calls.no_block", "The officer has no home block in the household's area then.")
+}
+
+// FreeSlots returns the slots of [from, to) the household may book: the
+// office's slots with a free room and a free officer, and the home blocks
+// of free officers in its area, at its allowed places, that pass CheckTime;
+// by start, office before home.
+func (b *CallBoard) FreeSlots(h *CallSeeker, from, to, now time.Time) []Slot {
+	var slots []Slot
+	p := h.Policy
+	call := time.Duration(p.CallMinutes) * time.Minute
+	places := h.AllowedPlaces()
+	inRange := func(t time.Time) bool {
+		return !t.Before(from) && t.Before(to) && b.CheckTime(h, t, now) == nil
+	}
+	if slices.Contains(places, CallAtOffice) {
+		for _, t := range b.OfficeSlots(p.CallMinutes) {
+			if !inRange(t) {
+				continue
+			}
+			rooms, officers := b.FreeOffice(t, t.Add(call))
+			if n := min(len(rooms), len(officers)); n > 0 {
+				slots = append(slots, Slot{Start: t, End: t.Add(call), Place: CallAtOffice, UnitID: b.Office.UnitID, Free: n,
+					Preferred: h.Prefers(t, b.Loc)})
+			}
+		}
+	}
+	if slices.Contains(places, CallAtHome) {
+		for _, bl := range b.HomeBlocks(h.Settings.Area, p.HomeBlockMinutes) {
+			if inRange(bl.Start) && !b.officerBusy(bl.OfficerID, bl.Start, bl.End) {
+				slots = append(slots, Slot{Start: bl.Start, End: bl.Start.Add(call), Place: CallAtHome, UnitID: b.Office.UnitID,
+					OfficerID: bl.OfficerID, Free: 1, Preferred: h.Prefers(bl.Start, b.Loc)})
+			}
+		}
+	}
+	slices.SortStableFunc(slots, func(x, y Slot) int {
+		if c := x.Start.Compare(y.Start); c != 0 {
+			return c
+		}
+		if x.Place != y.Place {
+			if x.Place == CallAtOffice {
+				return -1
+			}
+			return 1
+		}
+		return cmpInt64(x.OfficerID, y.OfficerID)
+	})
+	return slots
+}
+
+// CallProgrammeOf returns the programme whose call policy applies to a
+// household: the one its settings name, else the one most of its current
+// members belong to (the lowest id on a tie), else 0 (the default policy).
+// members holds each current member's programmes.
+func CallProgrammeOf(settingsProgrammeID int64, members [][]int64) int64 {
+	if settingsProgrammeID != 0 {
+		return settingsProgrammeID
+	}
+	count := map[int64]int{}
+	for _, ps := range members {
+		for _, p := range slices.Compact(slices.Sorted(slices.Values(ps))) {
+			count[p]++
+		}
+	}
+	var best int64
+	for p, n := range count {
+		if n > count[best] || (n == count[best] && (best == 0 || p < best)) {
+			best = p
+		}
+	}
+	return best
+}
+
+// ClaimConflictError turns the key CreateCall found taken into the
+// refusal a user understands.
+func ClaimConflictError(key string, quota int, week string) *Error {
+	switch {
+	case strings.HasPrefix(key, "o:"):
+		return callConflict("officer_id", "error.calls.officer_busy", "The officer is not free for a call then.")
+	case strings.HasPrefix(key, "r:"):
+		return callConflict("start", "error.calls.room_taken", "No call room is free then.")
+	case strings.HasPrefix(key, "d:"):
+		return callConflict("start", "error.calls.day_taken", "This household has a call on %s already.", key[strings.LastIndex(key, ":")+1:])
+	case strings.HasPrefix(key, "q:"):
+		return QuotaUsedError(quota, week)
+	}
+	return callConflict("", "error.retry", "Someone else changed the same records at the same time; try again.")
+}
