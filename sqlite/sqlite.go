@@ -113,7 +113,9 @@ func dialect(path string) sqlstore.Dialect {
 		WriteTx: sql.TxOptions{},
 		// No lock clause: BEGIN IMMEDIATE on the one writer connection
 		// already serialises every read-write transaction.
-		LockHead:        "",
+		LockHead: "",
+		// One writer: concurrent writes share a COMMIT, and its sync.
+		GroupCommit:     true,
 		Migrations:      Migrations(),
 		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL) STRICT",
 		Backup: func(ctx context.Context, dst string) error {

@@ -50,6 +50,10 @@ type Dialect struct {
 	// the COMMIT instead of in a round trip of its own (Tx.AppendAudit).
 	Commit     func(ctx context.Context, conn *sql.Conn, stmts []Statement) error
 	BeginWrite string
+	// GroupCommit runs concurrent Update transactions as one, each in a
+	// savepoint, committed together (group.go): for an engine with a
+	// single writer, whose every COMMIT waits for the disk.
+	GroupCommit bool
 	// PrepareStatements keeps the statements of exec and queryRow prepared
 	// on each pool's connections and reuses them in every transaction (see
 	// Tx.stmt). modernc.org/sqlite parses and plans a query anew on every
@@ -104,6 +108,8 @@ type Store struct {
 	// head is the audit head as this store last committed it, or read it
 	// under the lock: an append's first guess (Tx.AuditHead).
 	head atomic.Pointer[kinbridge.AuditHead]
+	// group queues the Update calls of a GroupCommit engine (group.go).
+	group writeGroup
 }
 
 // stmtKey names a query prepared on one of the pools.
@@ -207,6 +213,9 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // Update runs fn in a read-write transaction, committed if fn returns nil and
 // rolled back otherwise (and on panic).
 func (s *Store) Update(ctx context.Context, fn func(kinbridge.Tx) error) error {
+	if s.dialect.GroupCommit {
+		return s.updateGrouped(ctx, fn)
+	}
 	return s.run(ctx, s.write, s.dialect.WriteTx, true, fn)
 }
 
