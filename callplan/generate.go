@@ -26,7 +26,8 @@ type GenerateParams struct {
 	HomeShare            float64
 	// Adversarial adds windows that just miss the slot grid, windows
 	// shorter than a call, everyone preferring the same slot, more busy
-	// days, and households wanting more days than they have windows.
+	// days, households with a single day, and officers visiting an area of
+	// another office (which joins offices into one component).
 	Adversarial bool
 }
 
@@ -91,6 +92,12 @@ func GenerateWith(p GenerateParams) *Instance {
 		o := i % p.Offices
 		f := Officer{ID: fmt.Sprintf("f%05d", i+1), Office: in.Offices[o].ID, Area: areas[o][perOffice[o]%len(areas[o])]}
 		perOffice[o]++
+		if p.Adversarial && p.Offices > 1 && r.IntN(4) == 0 {
+			// visits homes of another office's area, linking the two
+			// offices into one component
+			other := (o + 1 + r.IntN(p.Offices-1)) % p.Offices
+			f.Area = areas[other][r.IntN(len(areas[other]))]
+		}
 		n := p.DutiesMin + r.IntN(p.DutiesMax-p.DutiesMin+1)
 		picks := r.Perm(14)[:min(n, 14)]
 		slices.Sort(picks)

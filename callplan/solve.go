@@ -304,7 +304,9 @@ func newModel(in *Instance) *model {
 
 // workspace holds the buffers one worker reuses from component to component.
 type workspace struct {
-	g       *mcf.Graph
+	g *mcf.Graph
+	// inspect, if set (tests), sees each network before it is solved.
+	inspect func(g *mcf.Graph, s, t int)
 	options []option
 	hh      []hhInfo
 	supply  []supplyRef
@@ -339,6 +341,7 @@ type componentResult struct {
 	calls       []hCall
 	short       []Short
 	nodes, arcs int
+	cost        int64 // of the flow, in the component's weights
 }
 
 type hCall struct {
@@ -470,7 +473,11 @@ func (m *model) solveComponent(ws *workspace, c int) (componentResult, error) {
 		}
 		g.AddArc(hdFirst+int(op.hd), supplyFirst+int(op.supply), 1, cost)
 	}
-	if _, err := g.Solve(s, t); err != nil {
+	if ws.inspect != nil {
+		ws.inspect(g, s, t)
+	}
+	flow, err := g.Solve(s, t)
+	if err != nil {
 		if errors.Is(err, mcf.ErrCostOverflow) {
 			return componentResult{}, fmt.Errorf("component of office %q: %d calls at most is too many for exact int64 weights: %w", in.Offices[comp.offices[0]].ID, bound, err)
 		}
@@ -479,7 +486,7 @@ func (m *model) solveComponent(ws *workspace, c int) (componentResult, error) {
 
 	// Read the calls off the flow. Household-days are numbered in household
 	// order and days ascending, so the calls come out in that order.
-	res := componentResult{nodes: g.NumNodes(), arcs: g.NumArcs()}
+	res := componentResult{nodes: g.NumNodes(), arcs: g.NumArcs(), cost: flow.Cost}
 	hdHousehold := make([]int32, nHD)
 	hdDay := make([]int8, nHD)
 	for i, info := range ws.hh {
