@@ -38,9 +38,9 @@ func TestCheckRefusesBrokenPlans(t *testing.T) {
 		return i
 	}
 	tests := []struct {
-		name  string
+		name    string
 		breakIt func(t *testing.T, p *Plan)
-		want  string
+		want    string
 	}{
 		{"call outside its windows", func(t *testing.T, p *Plan) {
 			i := find(t, p, isOffice)
