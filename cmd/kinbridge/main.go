@@ -58,6 +58,7 @@ func commands() []command {
 		{"jobs", "run the background jobs (escalations, digests, mail) once: run", runJobs},
 		{"backup", "write a consistent copy of the database to a file", runBackup},
 		{"restore", "replace the database with a backup", runRestore},
+		{"plan", "plan a week of family calls from an instance file (plan-format.md)", runPlan},
 	}
 }
 
