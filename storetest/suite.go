@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 	cases = append(cases, registryCases...)
 	cases = append(cases, welfareCases...)
 	cases = append(cases, directiveCases...)
+	cases = append(cases, callsCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
