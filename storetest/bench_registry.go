@@ -449,7 +449,7 @@ func openNation(b *testing.B, engine string, open Opener) *nation {
 	case "sqlite":
 		s, err = sqlite.Open(ctx, filepath.Join(dir, "nation.db"))
 	case "postgres":
-		s, err = postgres.Open(ctx, postgresBenchSchema(b, !reuse))
+		s, err = postgres.Open(ctx, postgresBenchSchema(b, "kb_bench_nation", !reuse))
 	default:
 		b.Fatalf("no nation for %s", engine)
 	}
@@ -673,11 +673,11 @@ func engineOf(b *testing.B, open Opener) string {
 	return e
 }
 
-// postgresBenchSchema (re)creates the schema kb_bench_nation, if fresh,
+// postgresBenchSchema (re)creates the schema, if fresh,
 // and returns a URL that works in it. It is not dropped when the benchmark
 // ends, so that every benchmark of the process can share the nation; the
 // next process's first build drops it.
-func postgresBenchSchema(b *testing.B, fresh bool) string {
+func postgresBenchSchema(b *testing.B, schema string, fresh bool) string {
 	base := PostgresURL(b)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -685,7 +685,6 @@ func postgresBenchSchema(b *testing.B, fresh bool) string {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	const schema = "kb_bench_nation"
 	if fresh {
 		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema); err != nil {
 			b.Fatal(err)

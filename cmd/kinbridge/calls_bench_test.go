@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/storetest"
+	"github.com/kinbridge/kinbridge/web"
+)
+
+// BenchmarkBookingHTTP measures P4: bookings over HTTP by 32 concurrent
+// clients against the real server on loopback, on the demo's province
+// (storetest.OpenCallsProvince), on each engine. Before the clock starts,
+// each client asks the free slots of its households (GET
+// /api/v1/households/{id}/free-slots); timed, the clients book (POST
+// /api/v1/calls), each household its first slot still free, moving to its
+// next slot when the answer is 409 (another client took the room, officer
+// or block). b.N is the number of households to book for. Afterwards every
+// rule is checked on what the database holds, independently of the
+// service: no officer, room or household booked twice at once, at most one
+// call a household a day and its quota a week, and every booking answered
+// 201 is there.
+//
+//	go test -run '^$' -bench BookingHTTP -benchtime 4000x ./cmd/kinbridge
+func BenchmarkBookingHTTP(b *testing.B) {
+	for _, e := range []struct {
+		name string
+		open storetest.Opener
+	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
+		b.Run(e.name, func(b *testing.B) { benchBooking(b, e.open) })
+	}
+}
+
+const bookingClients = 32
+
+func benchBooking(b *testing.B, open storetest.Opener) {
+	p := storetest.OpenCallsProvince(b, open)
+	ctx := context.Background()
+	admin, err := p.Svc.CreateUser(storetest.System(), kinbridge.NewUser{
+		Username: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Role: kinbridge.RoleAdministrator,
+		UnitID: rootUnit(b, p), Password: "bench-password-long-enough",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, token, err := p.Svc.CreateAPIToken(storetest.As(admin), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := web.NewServer(p.Svc, web.Options{Logger: slog.New(slog.DiscardHandler), DBs: p.Store.DBs()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	defer hs.Shutdown(ctx)
+	base := "http://" + ln.Addr().String() + "/api/v1"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: bookingClients}}
+	call := func(method, path string, body any, out any) (int, error) {
+		var rd io.Reader
+		if body != nil {
+			buf, err := json.Marshal(body)
+			if err != nil {
+				return 0, err
+			}
+			rd = bytes.NewReader(buf)
+		}
+		req, err := http.NewRequest(method, base+path, rd)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		if out != nil && resp.StatusCode < 300 {
+			return resp.StatusCode, json.NewDecoder(resp.Body).Decode(out)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, err
+	}
+
+	// Untimed: the households and their free slots, fetched by the clients.
+	type job struct {
+		household int64
+		slots     []kinbridge.Slot
+	}
+	n := min(b.N, len(p.Cases))
+	jobs := make([]job, 0, n)
+	seen := map[int64]bool{}
+	for _, c := range p.Cases {
+		if len(jobs) == n {
+			break
+		}
+		if !seen[c.HouseholdID] {
+			seen[c.HouseholdID] = true
+			jobs = append(jobs, job{household: c.HouseholdID})
+		}
+	}
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range bookingClients {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+				var fs kinbridge.FreeSlots
+				if code, err := call("GET", fmt.Sprintf("/households/%d/free-slots", jobs[i].household), nil, &fs); err != nil || code != 200 {
+					b.Errorf("free slots of %d: %d %v", jobs[i].household, code, err)
+					return
+				}
+				jobs[i].slots = fs.Slots
+			}
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		return
+	}
+
+	// Timed: the bookings.
+	var booked, conflicts, attempts atomic.Int64
+	var mu sync.Mutex
+	acked := map[int64]int64{} // call → household
+	next.Store(0)
+	b.ResetTimer()
+	start := time.Now()
+	for range bookingClients {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+				j := jobs[i]
+				for k, sl := range j.slots {
+					if k == 8 {
+						break
+					}
+					attempts.Add(1)
+					var c struct {
+						ID int64 `json:"id"`
+					}
+					code, err := call("POST", "/calls", kinbridge.BookCall{
+						HouseholdID: j.household, Start: sl.Start, Place: sl.Place, OfficerID: sl.OfficerID,
+						IdempotencyKey: fmt.Sprintf("bench-%d-%d", j.household, k),
+					}, &c)
+					if err != nil {
+						b.Errorf("book for %d: %v", j.household, err)
+						return
+					}
+					if code == http.StatusCreated {
+						booked.Add(1)
+						mu.Lock()
+						acked[c.ID] = j.household
+						mu.Unlock()
+						break
+					}
+					if code != http.StatusConflict {
+						b.Errorf("book for %d at %s: HTTP %d", j.household, sl.Start, code)
+						return
+					}
+					conflicts.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(booked.Load())/elapsed.Seconds(), "bookings/s")
+	b.ReportMetric(float64(attempts.Load())/elapsed.Seconds(), "requests/s")
+	b.ReportMetric(float64(conflicts.Load()), "conflicts")
+	b.ReportMetric(float64(booked.Load()), "booked")
+	if v := checkCallRules(b, p, acked); v > 0 {
+		b.Fatalf("%d rule violations", v)
+	}
+	b.ReportMetric(0, "violations")
+}
+
+// rootUnit returns the id of the province's root unit.
+func rootUnit(b *testing.B, p *storetest.CallsProvince) int64 {
+	var id int64
+	err := p.Store.View(context.Background(), func(tx kinbridge.Tx) error {
+		us, err := tx.FindUnits(context.Background(), kinbridge.UnitFilter{})
+		for _, u := range us {
+			if u.ParentID == 0 {
+				id = u.ID
+			}
+		}
+		return err
+	})
+	if err != nil || id == 0 {
+		b.Fatalf("root unit: %v", err)
+	}
+	return id
+}
+
+// checkCallRules reads every live call and counts the broken rules, and
+// the acknowledged bookings that are missing.
+func checkCallRules(b *testing.B, p *storetest.CallsProvince, acked map[int64]int64) int {
+	ctx := context.Background()
+	var calls []*kinbridge.Call
+	err := p.Store.View(ctx, func(tx kinbridge.Tx) error {
+		var err error
+		calls, _, err = tx.FindCalls(ctx, kinbridge.CallFilter{Limit: 10_000_000,
+			Statuses: []kinbridge.CallStatus{kinbridge.CallBooked, kinbridge.CallHeld, kinbridge.CallNoShow, kinbridge.CallOfficerMissing}})
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	violations := 0
+	type span struct{ start, end time.Time }
+	officer, room := map[int64][]span{}, map[int64][]span{}
+	day, week := map[string]int{}, map[string]int{}
+	live := map[int64]bool{}
+	for _, c := range calls {
+		live[c.ID] = true
+		if c.OfficerID != 0 {
+			officer[c.OfficerID] = append(officer[c.OfficerID], span{c.Start, c.BlockEnd})
+		}
+		if c.RoomID != 0 {
+			room[c.RoomID] = append(room[c.RoomID], span{c.Start, c.End})
+		}
+		day[fmt.Sprint(c.HouseholdID, c.Day)]++
+		week[fmt.Sprint(c.HouseholdID, c.Week)]++
+	}
+	overlaps := func(what string, m map[int64][]span) {
+		for id, ss := range m {
+			for i := range ss {
+				for j := i + 1; j < len(ss); j++ {
+					if ss[i].start.Before(ss[j].end) && ss[j].start.Before(ss[i].end) {
+						b.Errorf("%s %d booked twice at %s", what, id, ss[i].start)
+						violations++
+					}
+				}
+			}
+		}
+	}
+	overlaps("officer", officer)
+	overlaps("room", room)
+	for k, n := range day {
+		if n > 1 {
+			b.Errorf("household-day %s has %d calls", k, n)
+			violations++
+		}
+	}
+	for k, n := range week {
+		if n > kinbridge.DefaultCallPolicy.Quota {
+			b.Errorf("household-week %s has %d calls", k, n)
+			violations++
+		}
+	}
+	for id, h := range acked {
+		if !live[id] {
+			b.Errorf("call %d of household %d was acknowledged but is not there", id, h)
+			violations++
+		}
+	}
+	return violations
+}
