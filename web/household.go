@@ -28,6 +28,8 @@ type householdPage struct {
 	// CaseOfficers are the choices of the case officer form, for roles
 	// that set them.
 	CaseOfficers []option
+	// Calls is set for roles that see the household's family calls.
+	Calls bool
 }
 
 // visitForm is what the visit form of the household page offers: the
@@ -108,6 +110,15 @@ func (s *Server) renderHousehold(w http.ResponseWriter, r *http.Request, status 
 			s.htmlError(w, r, err)
 			return
 		}
+	}
+	if v.Can(string(kinbridge.ActionCallView)) {
+		items, err := s.callTimeline(r, v, rec.Household.ID, rec.Household.UnitID)
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		page.Timeline = append(page.Timeline, items...)
+		page.Calls = true
 	}
 	sortTimeline(page.Timeline)
 	v.Data = page

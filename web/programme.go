@@ -9,8 +9,9 @@ import (
 )
 
 type programmePage struct {
-	Programme *kinbridge.Programme
-	Name      string
+	Programme  *kinbridge.Programme
+	Name       string
+	CallPolicy *callPolicyForm // the family calls' policy form
 }
 
 // showProgramme is GET /programmes/{id}: a programme, and the form to change
@@ -37,7 +38,10 @@ func (s *Server) renderProgramme(w http.ResponseWriter, r *http.Request, status 
 		s.htmlError(w, r, err)
 		return
 	}
-	v.Data = programmePage{Programme: p, Name: v.Title}
+	v.Data = programmePage{Programme: p, Name: v.Title, CallPolicy: v.fillCallPolicyForm(p)}
+	if form != nil && form.Has("calls.quota") {
+		v.form.Del("calls.places") // unticked boxes are not sent
+	}
 	v.form.Set("code", p.Code)
 	v.form.Set("name_en", p.Names.EN)
 	v.form.Set("name_ko", p.Names.KO)
@@ -47,7 +51,7 @@ func (s *Server) renderProgramme(w http.ResponseWriter, r *http.Request, status 
 		v.form[k] = vals
 	}
 	if formErr != nil {
-		s.formError(r, v, formErr, programmeFields...)
+		s.formError(r, v, formErr, append(programmeFields, callPolicyFields...)...)
 	}
 	v.Notice = s.notice(r, v)
 	s.render(w, r, status, "programme", v)

@@ -13,27 +13,31 @@ import (
 type targetKind int
 
 const (
-	targetNone           targetKind = iota // no record: a list, or the caller's own account
-	targetUnit                             // the {id} in the path is a unit
-	targetUser                             // the {id} in the path is a user
-	targetParentField                      // the parent_id input is the unit a new unit goes under
-	targetUnitField                        // the unit_id input is the unit a new user or household belongs to
-	targetOwnToken                         // the {id} in the path is one of the caller's API tokens
-	targetProgramme                        // the {id} in the path is a programme (agency-wide: no unit)
-	targetHousehold                        // the {id} in the path is a household (by its unit)
-	targetPerson                           // the {id} in the path is a person (by their household's unit)
-	targetRelative                         // the {id} in the path is a relative abroad (by their household's unit)
-	targetHouseholdField                   // the household_id input is the household a new person joins
-	targetOwnImport                        // the {id} in the path is one of the caller's imports
-	targetProblem                          // the {id} in the path is a problem (by the unit that holds it)
-	targetVisit                            // the {id} in the path is a visit (by its household's unit)
-	targetVisitPlan                        // the {id} in the path is a visit plan (by its unit)
-	targetDirective                        // the {id} in the path is a directive (by its issuing unit)
-	targetReceived                         // the {id} in the path is a directive (by the unit it is addressed to)
-	targetAssignment                       // the {id} in the path is an assignment (by its unit)
-	targetReview                           // the {id} in the path is an assignment (by its directive's issuing unit)
-	targetAttachment                       // the {id} in the path is a report's attachment (by the report's unit)
-	targetIssuerField                      // the issuer_unit_id input is the unit that issues a directive
+	targetNone             targetKind = iota // no record: a list, or the caller's own account
+	targetUnit                               // the {id} in the path is a unit
+	targetUser                               // the {id} in the path is a user
+	targetParentField                        // the parent_id input is the unit a new unit goes under
+	targetUnitField                          // the unit_id input is the unit a new user or household belongs to
+	targetOwnToken                           // the {id} in the path is one of the caller's API tokens
+	targetProgramme                          // the {id} in the path is a programme (agency-wide: no unit)
+	targetHousehold                          // the {id} in the path is a household (by its unit)
+	targetPerson                             // the {id} in the path is a person (by their household's unit)
+	targetRelative                           // the {id} in the path is a relative abroad (by their household's unit)
+	targetHouseholdField                     // the household_id input is the household a new person joins
+	targetOwnImport                          // the {id} in the path is one of the caller's imports
+	targetProblem                            // the {id} in the path is a problem (by the unit that holds it)
+	targetVisit                              // the {id} in the path is a visit (by its household's unit)
+	targetVisitPlan                          // the {id} in the path is a visit plan (by its unit)
+	targetDirective                          // the {id} in the path is a directive (by its issuing unit)
+	targetReceived                           // the {id} in the path is a directive (by the unit it is addressed to)
+	targetAssignment                         // the {id} in the path is an assignment (by its unit)
+	targetReview                             // the {id} in the path is an assignment (by its directive's issuing unit)
+	targetAttachment                         // the {id} in the path is a report's attachment (by the report's unit)
+	targetIssuerField                        // the issuer_unit_id input is the unit that issues a directive
+	targetCall                               // the {id} in the path is a call (by the office that holds it)
+	targetCallPlan                           // the {id} in the path is a weekly call plan (by its unit)
+	targetRosterException                    // the {id} in the path is a roster exception (by its office)
+	targetOwnCalendarToken                   // the {id} in the path is one of the caller's calendar feed tokens
 )
 
 // String describes the target for docs/AUTHORIZATION.md.
@@ -79,6 +83,14 @@ func (t targetKind) String() string {
 		return "attachment `{id}` (by its report's unit)"
 	case targetIssuerField:
 		return "unit `issuer_unit_id`"
+	case targetCall:
+		return "call `{id}` (by the office that holds it)"
+	case targetCallPlan:
+		return "weekly call plan `{id}` (by its unit)"
+	case targetRosterException:
+		return "roster exception `{id}` (by its office)"
+	case targetOwnCalendarToken:
+		return "own calendar feed token `{id}`"
 	}
 	return "—"
 }
@@ -128,6 +140,10 @@ func (s *Server) routeTable() []route {
 		dirIssue   = kinbridge.ActionDirectiveIssue
 		dirRespond = kinbridge.ActionDirectiveRespond
 		dirReview  = kinbridge.ActionDirectiveReview
+		callView   = kinbridge.ActionCallView
+		callBook   = kinbridge.ActionCallBook
+		callPlan   = kinbridge.ActionCallPlan
+		callConfig = kinbridge.ActionCallConfigure
 	)
 	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
 		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
@@ -238,6 +254,33 @@ func (s *Server) routeTable() []route {
 		page("POST", "/assignments/{id}/review", dirReview, targetReview, s.reviewAssignment),
 		page("GET", "/attachments/{id}", dirView, targetAttachment, s.downloadAttachment),
 
+		// Family calls: a household's calls and settings, the office's day
+		// sheet and cancellation, an officer's week and calendar feed, the
+		// weekly plan, and the editors of rosters and the call policy.
+		page("GET", "/households/{id}/calls", callView, targetHousehold, s.showHouseholdCalls),
+		page("POST", "/households/{id}/calls", callBook, targetHousehold, s.bookCall),
+		page("POST", "/households/{id}/call-settings", callBook, targetHousehold, s.setHouseholdCallSettings),
+		page("POST", "/calls/{id}/cancel", callBook, targetCall, s.cancelCall),
+		page("POST", "/calls/{id}/reschedule", callBook, targetCall, s.rescheduleCall),
+		page("POST", "/calls/{id}/outcome", callBook, targetCall, s.recordCallOutcome),
+		page("GET", "/calls/office/{id}/{day}", callView, targetUnit, s.showOfficeDay),
+		page("POST", "/calls/office/{id}/cancel", callPlan, targetUnit, s.cancelOfficeCalls),
+		page("GET", "/calls/me", callView, targetNone, s.showMyCallWeek),
+		page("GET", "/calls/officer/{id}/{week}", callView, targetUser, s.showOfficerWeek),
+		page("POST", "/calls/calendar-tokens", callView, targetNone, s.createCalendarToken),
+		page("POST", "/calls/calendar-tokens/{id}/revoke", callView, targetOwnCalendarToken, s.revokeCalendarToken),
+		page("GET", "/calls/plans", callView, targetNone, s.showCallPlans),
+		page("POST", "/calls/plans", callPlan, targetUnitField, s.planCallWeek),
+		page("GET", "/calls/plans/{id}", callView, targetCallPlan, s.showCallPlan),
+		page("POST", "/calls/plans/{id}/book", callPlan, targetCallPlan, s.bookCallPlan),
+		page("GET", "/calls/roster/{id}", callConfig, targetUnit, s.showRoster),
+		page("POST", "/calls/roster/{id}/office", callConfig, targetUnit, s.setCallOffice),
+		page("POST", "/calls/roster/{id}/template", callConfig, targetUnit, s.setRoster),
+		page("POST", "/calls/roster/{id}/exceptions", callConfig, targetUnit, s.addRosterException),
+		page("POST", "/calls/exceptions/{id}/delete", callConfig, targetRosterException, s.deleteRosterException),
+		page("POST", "/programmes/{id}/call-policy", progManage, targetProgramme, s.setCallPolicy),
+		public("GET", "/calendar/{file}", false, s.serveCalendarFeed),
+
 		// JSON API.
 		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
 		api("GET", "/me", self, targetNone, s.apiMe),
@@ -307,6 +350,31 @@ func (s *Server) routeTable() []route {
 		api("POST", "/assignments/{id}/reports", dirRespond, targetAssignment, s.apiSubmitReport),
 		api("POST", "/assignments/{id}/review", dirReview, targetReview, s.apiReview),
 		api("GET", "/attachments/{id}", dirView, targetAttachment, s.downloadAttachment),
+		api("GET", "/households/{id}/free-slots", callView, targetHousehold, s.apiFreeSlots),
+		api("GET", "/households/{id}/calls", callView, targetHousehold, s.apiHouseholdCalls),
+		api("GET", "/households/{id}/call-settings", callView, targetHousehold, s.apiGetCallSettings),
+		api("PUT", "/households/{id}/call-settings", callBook, targetHousehold, s.apiSetCallSettings),
+		api("GET", "/calls", callView, targetNone, s.apiListCalls),
+		api("POST", "/calls", callBook, targetHouseholdField, s.apiBookCall),
+		api("GET", "/calls/{id}", callView, targetCall, s.apiGetCall),
+		api("POST", "/calls/{id}/cancel", callBook, targetCall, s.apiCancelCall),
+		api("POST", "/calls/{id}/reschedule", callBook, targetCall, s.apiRescheduleCall),
+		api("POST", "/calls/{id}/outcome", callBook, targetCall, s.apiCallOutcome),
+		api("POST", "/units/{id}/call-cancellations", callPlan, targetUnit, s.apiCancelOfficeCalls),
+		api("GET", "/units/{id}/call-days/{day}", callView, targetUnit, s.apiOfficeDay),
+		api("GET", "/users/{id}/call-weeks/{week}", callView, targetUser, s.apiOfficerWeek),
+		api("GET", "/call-plans", callView, targetNone, s.apiListCallPlans),
+		api("POST", "/call-plans", callPlan, targetUnitField, s.apiPlanCallWeek),
+		api("GET", "/call-plans/{id}", callView, targetCallPlan, s.apiGetCallPlan),
+		api("POST", "/call-plans/{id}/book", callPlan, targetCallPlan, s.apiBookCallPlan),
+		api("GET", "/units/{id}/call-roster", callConfig, targetUnit, s.apiGetRoster),
+		api("PUT", "/units/{id}/call-office", callConfig, targetUnit, s.apiSetCallOffice),
+		api("PUT", "/units/{id}/call-roster", callConfig, targetUnit, s.apiSetRoster),
+		api("POST", "/units/{id}/roster-exceptions", callConfig, targetUnit, s.apiAddRosterException),
+		api("DELETE", "/roster-exceptions/{id}", callConfig, targetRosterException, s.apiDeleteRosterException),
+		api("GET", "/calendar-tokens", callView, targetNone, s.apiListCalendarTokens),
+		api("POST", "/calendar-tokens", callView, targetNone, s.apiCreateCalendarToken),
+		api("DELETE", "/calendar-tokens/{id}", callView, targetOwnCalendarToken, s.apiRevokeCalendarToken),
 	}
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	metrics    *metrics
 	csrf       *http.CrossOriginProtection
 	imports    *importJobs
+	feeds      *feedLimiter // wrong calendar feed tokens per address
 }
 
 // NewServer returns a server for svc. It panics only on a programming error
@@ -62,7 +63,7 @@ func NewServer(svc *kinbridge.Service, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux(), imports: newImportJobs()}
+	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux(), imports: newImportJobs(), feeds: newFeedLimiter()}
 	cats, err := loadCatalogs()
 	if err != nil {
 		panic(err)

@@ -16,12 +16,13 @@ import (
 // further fields and a branch each in the "timeline" template, and the
 // pages merge them all into one list sorted by date.
 type timelineItem struct {
-	Type    string    // "status", "visit", "problem"
+	Type    string    // "status", "visit", "problem", "call"
 	Date    string    // the day it happened, YYYY-MM-DD
 	At      time.Time // when it was recorded: orders the items of one day
 	Status  *statusItem
 	Visit   *visitItem
 	Problem *problemItem
+	Call    *callItem
 }
 
 // visitItem is a visit on a timeline, with the names of the officers who
