@@ -903,23 +903,23 @@ func (s *Service) SetCallOffice(ctx context.Context, o *CallOffice) error {
 		} else if err != nil {
 			return err
 		}
-		// The rooms not named keep their names: they count for uniqueness.
-		all := slices.Clone(o.Rooms)
 		for i, r := range o.Rooms {
 			r.UnitID = o.UnitID
 			if r.ID != 0 && !slices.ContainsFunc(old.Rooms, func(x *CallRoom) bool { return x.ID == r.ID }) {
 				return FieldError(fmt.Sprintf("rooms[%d].id", i), "error.calls.room", "The office has no room %d.", r.ID)
 			}
 		}
-		for _, r := range old.Rooms {
-			if !slices.ContainsFunc(o.Rooms, func(x *CallRoom) bool { return x.ID == r.ID }) {
-				all = append(all, r)
-			}
-		}
-		check := *o
-		check.Rooms = all
-		if err := check.Validate(); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
+		}
+		// The rooms not named keep their names, which the named may not take.
+		for _, r := range old.Rooms {
+			if slices.ContainsFunc(o.Rooms, func(x *CallRoom) bool { return x.ID == r.ID }) {
+				continue
+			}
+			if i := slices.IndexFunc(o.Rooms, func(x *CallRoom) bool { return strings.EqualFold(x.Name, r.Name) }); i >= 0 {
+				return FieldError(fmt.Sprintf("rooms[%d].name", i), "error.calls.room_unique", "The office has a room named %s already.", r.Name)
+			}
 		}
 		o.Updated = tx.Now()
 		if err := tx.PutCallOffice(ctx, o); err != nil {

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 	cases = append(cases, welfareCases...)
 	cases = append(cases, directiveCases...)
 	cases = append(cases, callsCases...)
+	cases = append(cases, callsServiceCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
