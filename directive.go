@@ -256,6 +256,7 @@ type Evidence struct {
 	ProblemsOpen      int `json:"problems_open"`      // raised since and still active
 	ProblemsEscalated int `json:"problems_escalated"` // escalated since
 	StatusEvents      int `json:"status_events"`      // recorded since
+	CallsHeld         int `json:"calls_held"`         // calls held since, at the subtree's offices
 }
 
 // Add adds e's counts to the totals.
@@ -268,6 +269,7 @@ func (t *Evidence) Add(e *Evidence) {
 	t.ProblemsOpen += e.ProblemsOpen
 	t.ProblemsEscalated += e.ProblemsEscalated
 	t.StatusEvents += e.StatusEvents
+	t.CallsHeld += e.CallsHeld
 }
 
 // EvidenceFilter says whose records evidence counts.

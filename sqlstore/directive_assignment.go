@@ -285,20 +285,30 @@ func (tx *Tx) fillUnitPaths(ctx context.Context, as []*kinbridge.Assignment) err
 
 // evidenceCounts are a report's evidence counts, in the order of
 // evidenceColumns.
-type evidenceCounts [8]int64
+type evidenceCounts [9]int64
 
-const evidenceColumns = "households, households_visited, visits, problems_raised, problems_resolved, problems_open, problems_escalated, status_events"
+const evidenceColumns = "households, households_visited, visits, problems_raised, problems_resolved, problems_open, problems_escalated, status_events, calls_held"
 
 var evidenceColumnNames = strings.Split(evidenceColumns, ", ")
 
 func countsOf(e *kinbridge.Evidence) evidenceCounts {
 	return evidenceCounts{int64(e.Households), int64(e.HouseholdsVisited), int64(e.Visits), int64(e.ProblemsRaised),
-		int64(e.ProblemsResolved), int64(e.ProblemsOpen), int64(e.ProblemsEscalated), int64(e.StatusEvents)}
+		int64(e.ProblemsResolved), int64(e.ProblemsOpen), int64(e.ProblemsEscalated), int64(e.StatusEvents), int64(e.CallsHeld)}
 }
 
 func (c evidenceCounts) evidence() kinbridge.Evidence {
 	return kinbridge.Evidence{Households: int(c[0]), HouseholdsVisited: int(c[1]), Visits: int(c[2]), ProblemsRaised: int(c[3]),
-		ProblemsResolved: int(c[4]), ProblemsOpen: int(c[5]), ProblemsEscalated: int(c[6]), StatusEvents: int(c[7])}
+		ProblemsResolved: int(c[4]), ProblemsOpen: int(c[5]), ProblemsEscalated: int(c[6]), StatusEvents: int(c[7]), CallsHeld: int(c[8])}
+}
+
+// dest is the scan destination of the counts, in the order of
+// evidenceColumns.
+func (c *evidenceCounts) dest(more ...any) []any {
+	d := more
+	for i := range c {
+		d = append(d, &c[i])
+	}
+	return d
 }
 
 // reportEvidence reads the evidence counts of the reports the assignments
@@ -320,7 +330,7 @@ func (tx *Tx) reportEvidence(ctx context.Context, as []*kinbridge.Assignment) (m
 		for rows.Next() {
 			var id int64
 			var c evidenceCounts
-			if err := rows.Scan(&id, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7]); err != nil {
+			if err := rows.Scan(c.dest(&id)...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read report evidence: %w", err)
 			}
@@ -339,7 +349,7 @@ func (tx *Tx) reportEvidence(ctx context.Context, as []*kinbridge.Assignment) (m
 func (tx *Tx) evidenceOf(ctx context.Context, reportID int64) (evidenceCounts, error) {
 	var c evidenceCounts
 	err := tx.queryRow(ctx, "SELECT "+evidenceColumns+" FROM reports WHERE id = ?", reportID).
-		Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+		Scan(c.dest()...)
 	return c, tx.store.mapError(err, "read report evidence", "report")
 }
 

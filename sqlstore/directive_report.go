@@ -44,12 +44,15 @@ func (tx *Tx) CreateReport(ctx context.Context, r *kinbridge.Report) error {
 		return fmt.Errorf("create report: %w", err)
 	}
 	c := countsOf(&r.Evidence)
+	args := []any{r.AssignmentID, r.DirectiveID, r.UnitID, r.Narrative, string(ev)}
+	for _, n := range c {
+		args = append(args, n)
+	}
+	args = append(args, r.SubmittedAt, nullID(r.SubmittedBy), r.SubmitterName)
 	err = tx.queryRow(ctx, `
 		INSERT INTO reports (assignment_id, directive_id, unit_id, narrative, evidence, `+evidenceColumns+`,
 			submitted_at, submitted_by, submitter_name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.AssignmentID, r.DirectiveID, r.UnitID, r.Narrative, string(ev), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-		r.SubmittedAt, nullID(r.SubmittedBy), r.SubmitterName).Scan(&r.ID)
+		VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`) RETURNING id`, args...).Scan(&r.ID)
 	return tx.store.mapError(err, "create report", "report")
 }
 
@@ -126,7 +129,7 @@ func (tx *Tx) SumEvidence(ctx context.Context, rootID int64, pathPrefix string) 
 	var c evidenceCounts
 	err := tx.queryRow(ctx, "SELECT MIN(u.id), "+joinComma(sums)+
 		" FROM units u LEFT JOIN directive_counts c ON c.root_id = ? AND c.unit_id = u.id WHERE u.path = ?", rootID, pathPrefix).
-		Scan(&unit, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+		Scan(c.dest(&unit)...)
 	if err != nil {
 		return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "report")
 	}
@@ -136,7 +139,7 @@ func (tx *Tx) SumEvidence(ctx context.Context, rootID int64, pathPrefix string) 
 		}
 		where, args := assignmentWhere(kinbridge.AssignmentFilter{RootID: rootID, PathPrefix: pathPrefix}, false)
 		err := tx.queryRow(ctx, "SELECT "+joinComma(sums)+" FROM assignments a JOIN reports r ON r.id = a.report_id"+where+
-			" AND NOT a.cascaded", args...).Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7])
+			" AND NOT a.cascaded", args...).Scan(c.dest()...)
 		if err != nil {
 			return kinbridge.Evidence{}, tx.store.mapError(err, "sum evidence", "report")
 		}
@@ -155,7 +158,8 @@ const activeProblem = "p.status IN ('open', 'in_progress', 'referred')"
 // household without one) in the subtree now, and how many of them were
 // visited; the visits the subtree's units recorded; the problems of the
 // subtree's households raised, resolved, raised and still active, and
-// escalated; and the status events recorded in the subtree's units.
+// escalated; the status events recorded in the subtree's units; and the
+// calls held at the subtree's offices (by their start).
 func (tx *Tx) ComputeEvidence(ctx context.Context, f kinbridge.EvidenceFilter) (*kinbridge.Evidence, error) {
 	since, until := micro(f.Since), micro(f.Until)
 	if until.IsZero() {
@@ -208,6 +212,12 @@ func (tx *Tx) ComputeEvidence(ctx context.Context, f kinbridge.EvidenceFilter) (
 		WHERE e.at >= ? AND e.at < ?` + and(pScope)
 	if err := tx.queryRow(ctx, q, append([]any{since, until}, pArgs...)...).Scan(&ev.ProblemsEscalated); err != nil {
 		return nil, tx.store.mapError(err, "evidence: escalations", "problem")
+	}
+
+	cScope, cArgs := scopeCond("c.unit_id", f.PathPrefix, "")
+	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM calls c WHERE c.status = 'held' AND c.start_at >= ? AND c.start_at < ?"+and(cScope),
+		append([]any{since, until}, cArgs...)...).Scan(&ev.CallsHeld); err != nil {
+		return nil, tx.store.mapError(err, "evidence: calls held", "call")
 	}
 
 	sScope, sArgs := scopeCond("s.unit_id", f.PathPrefix, "")

@@ -25,6 +25,7 @@ var callsCases = []struct {
 	{"CallsConcurrentBookings", testCallsConcurrentBookings},
 	{"CallsFind", testCallsFind},
 	{"CallsPlansTokens", testCallsPlansTokens},
+	{"CallsEvidence", testCallsEvidence},
 }
 
 // calls is the welfare fixture with call offices: officeA1 has rooms A and
@@ -564,6 +565,55 @@ func testCallsFind(t *testing.T, open Opener) {
 		diff(t, "seats in week 11", map[int64]int{f.h1.ID: 1}, got)
 		return nil
 	})
+}
+
+// testCallsEvidence: a directive's evidence counts the calls held at the
+// subtree's offices since the date, and no other call.
+func testCallsEvidence(t *testing.T, open Opener) {
+	f := newCalls(t, open)
+	ctx := context.Background()
+	mon := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	held := []*kinbridge.Call{
+		call(f.h1, f.officerA1.ID, f.roomA.ID, mon),
+		call(f.h2, f.officerA1.ID, f.roomA.ID, mon.Add(48*time.Hour)),
+		call(f.hB, f.officerB1.ID, f.roomC.ID, mon),
+	}
+	others := []*kinbridge.Call{
+		call(f.h1, f.officerA1b.ID, 0, mon.Add(24*time.Hour)), // booked
+		call(f.h2, f.officerA1b.ID, 0, mon),                   // no-show
+	}
+	for _, c := range append(held, others...) {
+		mustNoErr(t, f.book(c), "book")
+	}
+	f.update(t, func(tx kinbridge.Tx) error {
+		for _, c := range held {
+			c.Status = kinbridge.CallHeld
+			mustNoErr(t, tx.UpdateCall(ctx, c), "hold")
+		}
+		others[1].Status = kinbridge.CallNoShow
+		return tx.UpdateCall(ctx, others[1])
+	})
+	for _, tc := range []struct {
+		name   string
+		prefix string
+		since  time.Time
+		want   int
+	}{
+		{"tree", "/", mon, 3},
+		{"region A", f.regionA.Path, mon, 2},
+		{"region A since Tuesday", f.regionA.Path, mon.Add(24 * time.Hour), 1},
+		{"office B1", f.officeB1.Path, mon, 1},
+		{"office B1 since Tuesday", f.officeB1.Path, mon.Add(24 * time.Hour), 0},
+	} {
+		f.view(t, func(tx kinbridge.Tx) error {
+			ev, err := tx.ComputeEvidence(ctx, kinbridge.EvidenceFilter{PathPrefix: tc.prefix, Since: tc.since, Until: mon.Add(30 * 24 * time.Hour)})
+			mustNoErr(t, err, "compute evidence")
+			if ev.CallsHeld != tc.want {
+				t.Errorf("%s: calls held = %d, want %d", tc.name, ev.CallsHeld, tc.want)
+			}
+			return nil
+		})
+	}
 }
 
 // testCallsPlansTokens: plans round-trip with their JSON, newest first and
