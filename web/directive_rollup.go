@@ -296,6 +296,7 @@ func evidenceLines(v *view, e *kinbridge.Evidence) [][]string {
 		{v.T("evidence.problems_open"), n(e.ProblemsOpen)},
 		{v.T("evidence.problems_escalated"), n(e.ProblemsEscalated)},
 		{v.T("evidence.status_events"), n(e.StatusEvents)},
+		{v.T("evidence.calls_held"), n(e.CallsHeld)},
 	}
 }
 
