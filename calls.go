@@ -411,6 +411,9 @@ type CallPlanSummary struct {
 	Short            []CallShortfall  `json:"short"`
 	Offices          []CallOfficeLoad `json:"offices"`
 	Millis           int64            `json:"millis"` // planner time
+	// Fingerprint sums up the calls of the subtree and week when the plan
+	// was made: booking the plan refuses if they changed since.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // CallShortfall is a household that got fewer calls than it may have, with

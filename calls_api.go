@@ -122,27 +122,6 @@ func (s *Service) OfficerWeek(ctx context.Context, officerID int64, weekStart st
 	return nil, errCallsTODO
 }
 
-// PlanWeek plans the week starting weekStart (a local Monday) for the
-// unit's subtree and keeps the result as a draft for review.
-func (s *Service) PlanWeek(ctx context.Context, unitID int64, weekStart string) (*CallPlan, error) {
-	return nil, errCallsTODO
-}
-
-// FindCallPlan returns one plan.
-func (s *Service) FindCallPlan(ctx context.Context, id int64) (*CallPlan, error) {
-	return nil, errCallsTODO
-}
-
-// FindCallPlans returns the latest plans of the caller's subtree.
-func (s *Service) FindCallPlans(ctx context.Context, unitID int64) ([]*CallPlan, error) {
-	return nil, errCallsTODO
-}
-
-// BookCallPlan books every call of a draft plan in one transaction, or none.
-func (s *Service) BookCallPlan(ctx context.Context, id int64) (*CallPlan, []*Call, error) {
-	return nil, nil, errCallsTODO
-}
-
 // CreateCalendarToken makes a new secret feed URL token for the caller.
 func (s *Service) CreateCalendarToken(ctx context.Context) (token string, t *CalendarToken, err error) {
 	return "", nil, errCallsTODO

@@ -26,6 +26,8 @@ var callsServiceCases = []struct {
 	{"CallScope", testCallScope},
 	{"CallSettingsValidation", testCallSettingsValidation},
 	{"CallsConcurrentService", testCallsConcurrentService},
+	{"CallPlanWeek", testCallPlanWeek},
+	{"CallPlanStale", testCallPlanStale},
 }
 
 // callDesk is the welfare fixture with officeA1 set up for calls through
