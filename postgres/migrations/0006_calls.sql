@@ -147,3 +147,9 @@ CREATE INDEX calendar_tokens_user ON calendar_tokens (user_id, id);
 
 ALTER TABLE reports ADD COLUMN calls_held INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE directive_counts ADD COLUMN calls_held BIGINT NOT NULL DEFAULT 0;
+
+-- The calls' notification kinds.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('assigned', 'referred', 'referral_accepted',
+	'referral_returned', 'escalated', 'digest', 'directive', 'directive_due', 'directive_overdue', 'directive_weekly',
+	'report_submitted', 'report_accepted', 'report_returned', 'call_cancelled', 'office_calls_cancelled'));

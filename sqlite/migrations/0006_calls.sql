@@ -25,6 +25,8 @@
 --   same office, day and half (NULLs would all be distinct); it has no
 --   foreign key for that reason.
 -- * Call rooms are never deleted, only made inactive: calls refer to them.
+-- * The notifications of calls cancelled with their office's calls are two new
+--   kinds.
 -- * calls_held is the directive evidence's new count, in the reports and in
 --   the roll-up counters like the others.
 
@@ -151,3 +153,26 @@ CREATE INDEX calendar_tokens_user ON calendar_tokens (user_id, id);
 
 ALTER TABLE reports ADD COLUMN calls_held INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE directive_counts ADD COLUMN calls_held INTEGER NOT NULL DEFAULT 0;
+
+-- The calls' notification kinds: the table built again with the wider
+-- CHECK, as 0005 did.
+CREATE TABLE notifications_new (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	user_id    INTEGER NOT NULL REFERENCES users (id),
+	kind       TEXT NOT NULL CHECK (kind IN ('assigned', 'referred', 'referral_accepted', 'referral_returned', 'escalated', 'digest',
+		'directive', 'directive_due', 'directive_overdue', 'directive_weekly', 'report_submitted', 'report_accepted', 'report_returned',
+		'call_cancelled', 'office_calls_cancelled')),
+	key        TEXT NOT NULL,
+	problem_id INTEGER REFERENCES problems (id),
+	text       TEXT NOT NULL,
+	args       TEXT NOT NULL DEFAULT '{}',
+	created    TEXT NOT NULL,
+	read_at    TEXT,
+	UNIQUE (user_id, key)
+) STRICT;
+INSERT INTO notifications_new (id, user_id, kind, key, problem_id, text, args, created, read_at)
+	SELECT id, user_id, kind, key, problem_id, text, args, created, read_at FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_new RENAME TO notifications;
+CREATE INDEX notifications_user ON notifications (user_id, id);
+CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE read_at IS NULL;
