@@ -1,14 +1,11 @@
 package kinbridge
 
-import (
-	"context"
-	"errors"
-	"time"
-)
+import "time"
 
-// This file is the contract of the family calls services: their request and
-// result types and signatures. The bodies are filled in by
-// calls_service.go, calls_plan.go and calls_calendar.go.
+// This file is the contract of the family calls services: their actions and
+// request and result types. The services are in calls_service.go (booking,
+// free slots, settings, rosters), calls_plan.go (the weekly plan) and
+// calls_calendar.go (feeds and sheets).
 //
 // Authorisation: every method decides in the service, for every record id,
 // with the actions below; a record outside the caller's scope is "not
@@ -22,8 +19,6 @@ const (
 	ActionCallPlan      Action = "call.plan"      // weekly plan (plan, book), office-wide cancellation
 	ActionCallConfigure Action = "call.configure" // rooms, office hours, rosters, exceptions, officers' areas
 )
-
-var errCallsTODO = errors.New("family calls: not implemented yet")
 
 // Slot is a free time a household may book: an office slot (with how many
 // rooms and officers are free) or an officer's home block.
@@ -112,32 +107,3 @@ var (
 	_ = (*Service).BookCall
 )
 
-// OfficeDay returns an office's day sheet.
-func (s *Service) OfficeDay(ctx context.Context, unitID int64, day string) (*OfficeDay, error) {
-	return nil, errCallsTODO
-}
-
-// OfficerWeek returns an officer's week (weekStart: a local Monday).
-func (s *Service) OfficerWeek(ctx context.Context, officerID int64, weekStart string) (*OfficerWeek, error) {
-	return nil, errCallsTODO
-}
-
-// CreateCalendarToken makes a new secret feed URL token for the caller.
-func (s *Service) CreateCalendarToken(ctx context.Context) (token string, t *CalendarToken, err error) {
-	return "", nil, errCallsTODO
-}
-
-// FindCalendarTokens returns the caller's tokens.
-func (s *Service) FindCalendarTokens(ctx context.Context) ([]*CalendarToken, error) {
-	return nil, errCallsTODO
-}
-
-// RevokeCalendarToken ends one of the caller's feed URLs.
-func (s *Service) RevokeCalendarToken(ctx context.Context, id int64) error { return errCallsTODO }
-
-// CalendarFeed returns the iCalendar (RFC 5545) feed of the officer whose
-// token it is: their calls from four weeks back on. No actor: the token is
-// the credential; the read is audited.
-func (s *Service) CalendarFeed(ctx context.Context, token string) ([]byte, error) {
-	return nil, errCallsTODO
-}

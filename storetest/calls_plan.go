@@ -181,3 +181,66 @@ func testCallPlanStale(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testCallCalendar: an officer's feed lists their calls with stable UIDs,
+// raises SEQUENCE on a change and marks a cancelled call CANCELLED; a
+// revoked token ends the feed; the feed names no relative. The office's day
+// sheet and the officer's week show the calls and duties.
+func testCallCalendar(t *testing.T, open Opener) {
+	f := newCallDesk(t, open)
+	officer := As(f.officerA1)
+	secret, tok, err := f.svc.CreateCalendarToken(officer)
+	mustNoErr(t, err, "create token")
+	if !strings.HasPrefix(secret, "kbcal_") || tok.Hash == secret || tok.Hash != kinbridge.HashToken(secret) {
+		t.Errorf("token %q stored as %+v", secret, tok)
+	}
+	c := f.mustBook(t, f.coord, f.office(f.h1, 0, "09:00"))
+	home := f.mustBook(t, f.coord, kinbridge.BookCall{HouseholdID: f.h1.ID, Start: f.at(1, "13:00"), Place: kinbridge.CallAtHome, OfficerID: f.officerA1.ID})
+	other := f.mustBook(t, f.coord, f.office(f.h2, 0, "09:00")) // officer A1b's
+	_, err = f.svc.CancelCall(f.coord, c.ID, 0, "ill")
+	mustNoErr(t, err, "cancel")
+	feed, err := f.svc.CalendarFeed(context.Background(), secret)
+	mustNoErr(t, err, "feed")
+	text := strings.ReplaceAll(string(feed), "\r\n ", "") // unfold
+	for _, want := range []string{"BEGIN:VCALENDAR", "UID:call-" + itoa(c.ID) + "@kinbridge", "UID:call-" + itoa(home.ID) + "@kinbridge",
+		"STATUS:CANCELLED", "STATUS:CONFIRMED", "SEQUENCE:1", "SEQUENCE:0", "1 River Road", "DTSTART:20260302T000000Z",
+		"DTEND:20260303T050000Z"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("feed lacks %q:\n%s", want, text)
+		}
+	}
+	for _, not := range []string{"call-" + itoa(other.ID) + "@", "王大明"} {
+		if strings.Contains(text, not) {
+			t.Errorf("feed has %q", not)
+		}
+	}
+	es, err := f.svc.FindAuditEntries(f.sys, kinbridge.AuditFilter{RecordType: "calendar_token", RecordID: tok.ID})
+	mustNoErr(t, err, "audit")
+	if len(es) == 0 || es[0].Action != "calendar.feed" || es[0].ActorID != f.officerA1.ID {
+		t.Errorf("feed audit %+v", es)
+	}
+	_, err = f.svc.CalendarFeed(context.Background(), secret+"x")
+	wantCode(t, err, kinbridge.ENOTFOUND)
+	wantCode(t, f.svc.RevokeCalendarToken(As(f.officerA1b), tok.ID), kinbridge.ENOTFOUND)
+	mustNoErr(t, f.svc.RevokeCalendarToken(officer, tok.ID), "revoke")
+	_, err = f.svc.CalendarFeed(context.Background(), secret)
+	wantCode(t, err, kinbridge.ENOTFOUND)
+
+	day, err := f.svc.OfficeDay(f.coord, f.officeA1.ID, f.monday)
+	mustNoErr(t, err, "office day")
+	if len(day.Calls) != 1 || day.Calls[0].ID != other.ID || len(day.Slots) != 14 || day.Households[f.h2.ID] != "2 River Road" ||
+		day.Officers[f.officerA1b.ID] == "" || len(day.Duties) != 4 {
+		t.Errorf("office day: %d calls, %d slots, %d duties, households %v", len(day.Calls), len(day.Slots), len(day.Duties), day.Households)
+	}
+	_, err = f.svc.OfficeDay(As(f.officerB1), f.officeA1.ID, f.monday)
+	wantCode(t, err, kinbridge.ENOTFOUND)
+	week, err := f.svc.OfficerWeek(officer, f.officerA1.ID, f.monday)
+	mustNoErr(t, err, "officer week")
+	if len(week.Calls) != 1 || week.Calls[0].ID != home.ID || len(week.Duties) != 10 || week.Households[f.h1.ID] != "1 River Road" {
+		t.Errorf("officer week: %d calls, %d duties", len(week.Calls), len(week.Duties))
+	}
+	_, err = f.svc.OfficerWeek(As(f.officerB1), f.officerA1.ID, f.monday)
+	wantCode(t, err, kinbridge.ENOTFOUND)
+	_, err = f.svc.OfficerWeek(officer, f.officerA1.ID, "2026-03-03")
+	wantField(t, err, "week_start")
+}

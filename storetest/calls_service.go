@@ -28,6 +28,7 @@ var callsServiceCases = []struct {
 	{"CallsConcurrentService", testCallsConcurrentService},
 	{"CallPlanWeek", testCallPlanWeek},
 	{"CallPlanStale", testCallPlanStale},
+	{"CallCalendar", testCallCalendar},
 }
 
 // callDesk is the welfare fixture with officeA1 set up for calls through
