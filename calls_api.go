@@ -106,4 +106,3 @@ var (
 	_ = (*Service).FreeSlots
 	_ = (*Service).BookCall
 )
-
