@@ -14,7 +14,7 @@ import (
 const auditPerPage = 50
 
 // auditRecordTypes are the record types the audit filter offers.
-var auditRecordTypes = []string{"unit", "user", "api_token", "programme", "household", "person", "visit", "problem", "visit_plan", "notification"}
+var auditRecordTypes = []string{"unit", "user", "api_token", "programme", "household", "person", "visit", "problem", "visit_plan", "notification", "call", "roster_exception", "call_plan", "calendar_token"}
 
 type auditPage struct {
 	Entries     []auditRow

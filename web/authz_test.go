@@ -49,6 +49,14 @@ type authzCase struct {
 	assignment   *kinbridge.Assignment
 	attachmentID int64
 	below        *kinbridge.Unit
+
+	// Family calls' records, fresh for each case of a calls route: see
+	// callRecords.
+	call            *kinbridge.Call
+	callPlan        *kinbridge.CallPlan
+	exceptionID     int64
+	calendarTokenID int64
+	feedToken       string
 }
 
 // queryInput is the query of a GET (the path has none).
@@ -414,7 +422,8 @@ func relationsOf(rt route) []kinbridge.Relation {
 	case targetUnit, targetUser, targetParentField, targetUnitField,
 		targetHousehold, targetPerson, targetRelative, targetHouseholdField,
 		targetProblem, targetVisit, targetVisitPlan,
-		targetDirective, targetReceived, targetAssignment, targetReview, targetAttachment, targetIssuerField:
+		targetDirective, targetReceived, targetAssignment, targetReview, targetAttachment, targetIssuerField,
+		targetCall, targetCallPlan, targetRosterException:
 		return kinbridge.Relations
 	}
 	// Programmes are agency-wide; imports and tokens are the caller's own.
@@ -530,6 +539,14 @@ func TestAuthorization(t *testing.T) {
 					kinbridge.RelationParent:  f.d,
 				}
 			}
+			// Calls: each relation's unit is an office with a room and
+			// its officer on duty every day.
+			rooms := map[kinbridge.Relation]*kinbridge.CallRoom{}
+			if callsRoute(rt) {
+				for rel, u := range units {
+					rooms[rel] = callsSetup(f, u, targets[rel])
+				}
+			}
 			n := 0
 			for _, role := range kinbridge.Roles {
 				actor := f.user(role, f.b)
@@ -540,6 +557,9 @@ func TestAuthorization(t *testing.T) {
 						problem: welfare[rel].problem, visit: welfare[rel].visit, plan: welfare[rel].plan, below: below[rel]}
 					if directiveTarget(rt.target) {
 						directiveRecords(c, rt.target)
+					}
+					if callsRoute(rt) {
+						callRecords(t, c, rt, rooms[rel])
 					}
 					switch rt.target {
 					case targetOwnToken:
@@ -595,7 +615,16 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		id = c.assignment.ID
 	case targetAttachment:
 		id = c.attachmentID
+	case targetCall:
+		id = c.call.ID
+	case targetCallPlan:
+		id = c.callPlan.ID
+	case targetRosterException:
+		id = c.exceptionID
+	case targetOwnCalendarToken:
+		id = c.calendarTokenID
 	}
+	path = strings.NewReplacer("{day}", seoulToday(), "{week}", thisMonday(time.Now(), c.unit.Location()), "{file}", c.feedToken+".ics").Replace(path)
 	if rt.target == targetOwnImport {
 		path = strings.ReplaceAll(path, "{id}", c.importID)
 	} else {

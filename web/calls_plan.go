@@ -35,7 +35,9 @@ func (s *Server) showCallPlans(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderCallPlans(w http.ResponseWriter, r *http.Request, status int, form url.Values, formErr error) {
 	a := kinbridge.ActorFromContext(r.Context())
 	plans, err := s.svc.FindCallPlans(r.Context(), a.UnitID)
-	if err != nil {
+	if err != nil && (formErr == nil || kinbridge.ErrorCode(err) != kinbridge.EFORBIDDEN) {
+		// The answer to a post is shown even to a role that may not
+		// read the plans: the error belongs next to the field it names.
 		s.htmlError(w, r, err)
 		return
 	}

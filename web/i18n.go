@@ -216,6 +216,10 @@ func (l *localizer) errArgs(args []any) []any {
 			out[i] = l.PersonKind(a)
 		case kinbridge.ProblemStatus:
 			out[i] = l.ProblemStatus(a)
+		case kinbridge.CallStatus:
+			out[i] = l.CallStatus(a)
+		case kinbridge.CallPlace:
+			out[i] = l.CallPlace(a)
 		default:
 			out[i] = a
 		}

@@ -268,7 +268,7 @@ func (s *Server) routeTable() []route {
 		page("GET", "/calls/me", callView, targetNone, s.showMyCallWeek),
 		page("GET", "/calls/officer/{id}/{week}", callView, targetUser, s.showOfficerWeek),
 		page("POST", "/calls/calendar-tokens", callView, targetNone, s.createCalendarToken),
-		page("POST", "/calls/calendar-tokens/{id}/revoke", callView, targetOwnCalendarToken, s.revokeCalendarToken),
+		page("POST", "/calls/calendar-tokens/{id}/revoke", self, targetOwnCalendarToken, s.revokeCalendarToken),
 		page("GET", "/calls/plans", callView, targetNone, s.showCallPlans),
 		page("POST", "/calls/plans", callPlan, targetUnitField, s.planCallWeek),
 		page("GET", "/calls/plans/{id}", callView, targetCallPlan, s.showCallPlan),
@@ -372,9 +372,9 @@ func (s *Server) routeTable() []route {
 		api("PUT", "/units/{id}/call-roster", callConfig, targetUnit, s.apiSetRoster),
 		api("POST", "/units/{id}/roster-exceptions", callConfig, targetUnit, s.apiAddRosterException),
 		api("DELETE", "/roster-exceptions/{id}", callConfig, targetRosterException, s.apiDeleteRosterException),
-		api("GET", "/calendar-tokens", callView, targetNone, s.apiListCalendarTokens),
+		api("GET", "/calendar-tokens", self, targetNone, s.apiListCalendarTokens),
 		api("POST", "/calendar-tokens", callView, targetNone, s.apiCreateCalendarToken),
-		api("DELETE", "/calendar-tokens/{id}", callView, targetOwnCalendarToken, s.apiRevokeCalendarToken),
+		api("DELETE", "/calendar-tokens/{id}", self, targetOwnCalendarToken, s.apiRevokeCalendarToken),
 	}
 }
 
