@@ -77,7 +77,8 @@ type Options struct {
 // every state with their history, referrals, escalations and the
 // notifications they made — and, in the same weeks, headquarters'
 // directive passed on by the regions to their offices, in every state of
-// an assignment (see directives.go). Each stage is one transaction, or for the
+// an assignment (see directives.go) — and the family calls of last week,
+// this week and a draft plan of next week (see calls.go). Each stage is one transaction, or for the
 // registry one per chunk of about 50,000 rows, for the welfare history one
 // per simulated slot of a day; a failure stops the generation where it is.
 // The store's clock is stepped through the past weeks and set back to the
@@ -159,7 +160,10 @@ func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 	if err != nil {
 		return err
 	}
-	return generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, opt.Files, progress)
+	if err := generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, opt.Files, progress); err != nil {
+		return err
+	}
+	return generateCalls(ctx, svc, opt.Seed, hq, offices, made, reg, progress)
 }
 
 func numbered(name string, i, n int) string {
