@@ -362,7 +362,7 @@ func callRows(calls []*kinbridge.Call, officers, households map[int64]string, ro
 	for _, c := range calls {
 		row := callRow{Call: c, OfficerName: userName(officers, c.OfficerID), Future: c.Start.After(now)}
 		if households != nil {
-			row.HouseholdName = households[c.ID]
+			row.HouseholdName = households[c.HouseholdID]
 		}
 		if c.RoomID != 0 {
 			row.RoomName = rooms[c.RoomID]

@@ -231,7 +231,7 @@ func TestCallsOfficeDayAndCancellation(t *testing.T) {
 	f := w.f
 	c := f.bookFirst(w.h1)
 	page := readBody(t, f.get(officeDayURL(f.b.ID, c.Day), w.coordCookie))
-	if !strings.Contains(page, fmt.Sprintf(`id="sheet-call-%d"`, c.ID)) || !strings.Contains(page, `id="day-sheet"`) {
+	if !strings.Contains(page, fmt.Sprintf(`id="sheet-call-%d"`, c.ID)) || !strings.Contains(page, `id="day-sheet"`) || !strings.Contains(page, ">1 Call Street</a>") {
 		t.Fatalf("the day sheet does not show call %d:\n%s", c.ID, excerpt(page))
 	}
 	resp := f.post(fmt.Sprintf("/calls/office/%d/cancel", f.b.ID), w.coordCookie, url.Values{"day": {c.Day}, "from": {"00:00"}, "to": {"24:00"}, "reason": {"Power cut"}})
