@@ -334,3 +334,67 @@ func httptestRequest(method, path, token string, body any) *http.Request {
 	r.Header.Set("Authorization", "Bearer "+token)
 	return r
 }
+
+func TestCallsRosterEditor(t *testing.T) {
+	w := newCallsWorld(t)
+	f := w.f
+	page := readBody(t, f.get(rosterURL(f.b.ID), w.coordCookie))
+	cell := fmt.Sprintf(`id="duty.%d.1.0"`, w.officer.ID)
+	if !strings.Contains(page, cell) || !strings.Contains(page, fmt.Sprintf(`id="room-%d"`, w.room.ID)) {
+		t.Fatalf("the roster page shows no grid cell or no room:\n%s", excerpt(page))
+	}
+	// An officer may see calls but not change the roster.
+	if resp := f.get(rosterURL(f.b.ID), f.session(w.officer)); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("officer: got %d, want 403", resp.StatusCode)
+	}
+	resp := f.post(rosterURL(f.b.ID)+"/office", w.coordCookie, url.Values{"morning_start": {"09:00"}, "morning_end": {"08:00"},
+		"afternoon_start": {"13:00"}, "afternoon_end": {"17:00"}, "room_id": {id(w.room.ID)}, "room_name": {"Room 1"}, "room_active": {id(w.room.ID)}})
+	if body := readBody(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-morning_end-error"`) {
+		t.Fatalf("morning ending before it starts: got %d: %s", resp.StatusCode, excerpt(body))
+	}
+	resp = f.post(rosterURL(f.b.ID)+"/office", w.coordCookie, url.Values{"morning_start": {"08:00"}, "morning_end": {"12:00"},
+		"afternoon_start": {"13:00"}, "afternoon_end": {"17:00"}, "room_id": {id(w.room.ID)}, "room_name": {"Blue room"}, "new_room": {"Green room"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("office: got %d: %s", resp.StatusCode, excerpt(readBody(t, resp)))
+	}
+	// Monday morning at home in the south; every other half-day off.
+	resp = f.post(rosterURL(f.b.ID)+"/template", w.coordCookie, url.Values{fmt.Sprintf("duty.%d.1.0", w.officer.ID): {"home"},
+		fmt.Sprintf("duty.%d.1.1", w.officer.ID): {"off"}, fmt.Sprintf("area.%d", w.officer.ID): {"south"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("template: got %d: %s", resp.StatusCode, excerpt(readBody(t, resp)))
+	}
+	ro, err := f.svc.FindRoster(f.actor(w.coord), f.b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rooms []string
+	for _, r := range ro.Office.Rooms {
+		rooms = append(rooms, fmt.Sprintf("%s:%v", r.Name, r.Active))
+	}
+	want := []kinbridge.RosterEntry{{OfficerID: w.officer.ID, Weekday: 1, Half: kinbridge.Morning, Kind: kinbridge.DutyHome}}
+	if ro.Office.MorningStart != 8*60 || fmt.Sprint(rooms) != "[Blue room:false Green room:true]" ||
+		fmt.Sprint(ro.Entries) != fmt.Sprint(want) || ro.Areas[w.officer.ID] != "south" {
+		t.Errorf("roster = hours from %v, rooms %v, entries %v, areas %v", ro.Office.MorningStart, rooms, ro.Entries, ro.Areas)
+	}
+	// Leave, then deleted.
+	day := addDays(seoulToday(), 30)
+	resp = f.post(rosterURL(f.b.ID)+"/exceptions", w.coordCookie, url.Values{"officer_id": {id(w.officer.ID)}, "day": {day}, "half": {"1"}, "kind": {"off"}})
+	if body := readBody(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-reason-error"`) {
+		t.Fatalf("leave without a reason: got %d: %s", resp.StatusCode, excerpt(body))
+	}
+	resp = f.post(rosterURL(f.b.ID)+"/exceptions", w.coordCookie, url.Values{"officer_id": {id(w.officer.ID)}, "day": {day}, "half": {"1"}, "kind": {"off"}, "reason": {"Leave"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("leave: got %d: %s", resp.StatusCode, excerpt(readBody(t, resp)))
+	}
+	ro, _ = f.svc.FindRoster(f.actor(w.coord), f.b.ID)
+	if len(ro.Exceptions) != 1 || ro.Exceptions[0].Day != day {
+		t.Fatalf("exceptions = %v, want the leave on %s", ro.Exceptions, day)
+	}
+	resp = f.post(fmt.Sprintf("/calls/exceptions/%d/delete", ro.Exceptions[0].ID), w.coordCookie, url.Values{"next": {rosterURL(f.b.ID)}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), rosterURL(f.b.ID)) {
+		t.Fatalf("delete: got %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if ro, _ = f.svc.FindRoster(f.actor(w.coord), f.b.ID); len(ro.Exceptions) != 0 {
+		t.Errorf("exceptions after delete = %v", ro.Exceptions)
+	}
+}
