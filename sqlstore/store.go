@@ -419,7 +419,11 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if err := tx.flushAudit(ctx); err != nil {
 		return nil, err
 	}
-	return tx.tx.QueryContext(ctx, tx.store.rebind(query), tx.store.encode(args)...)
+	query = tx.store.rebind(query)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, tx.store.encode(args)...)
+	}
+	return tx.tx.QueryContext(ctx, query, tx.store.encode(args)...)
 }
 
 // queryRow runs a query of one row, which its Scan reads and closes at once.
