@@ -439,7 +439,11 @@ func (s *Service) changeCall(ctx context.Context, tx Tx, a *Actor, c *Call, vers
 		return &Error{Code: ECONFLICT, Field: "status", Key: "error.calls.status", Message: fmt.Sprintf("The call is %s: it changes no more.", c.Status)}
 	}
 	release, quotaOnly := next == CallCancelled, false
-	if next == CallNoShow {
+	switch next {
+	case CallOfficerMissing:
+		// Not the household's doing: its quota seat is its own again.
+		release, quotaOnly = true, true
+	case CallNoShow:
 		hs, err := householdCallSettings(ctx, tx, c.HouseholdID)
 		if err != nil {
 			return err
@@ -558,8 +562,9 @@ func (s *Service) RescheduleCall(ctx context.Context, id int64, version int, req
 }
 
 // RecordCallOutcome marks a booked call held, no-show or officer missing,
-// with a note, once it has started. A no-show under a policy whose no-shows
-// are free gives the household its quota seat back.
+// with a note, once it has started. A call the officer missed, and a
+// no-show under a policy whose no-shows are free, give the household its
+// quota seat back.
 func (s *Service) RecordCallOutcome(ctx context.Context, id int64, version int, status CallStatus, note string) (*Call, error) {
 	a, err := actor(ctx)
 	if err != nil {

@@ -355,6 +355,18 @@ func testCallNoShowFree(t *testing.T, open Opener) {
 			wantRefusal(t, err, kinbridge.ECONFLICT, "start", "error.calls.day_taken")
 		})
 	}
+	// A call the officer missed never counts: the household may book again.
+	t.Run("officer_missing", func(t *testing.T) {
+		f := newCallDesk(t, open)
+		c := f.mustBook(t, f.coord, f.office(f.h1, 0, "09:00"))
+		f.mustBook(t, f.coord, f.office(f.h1, 1, "09:00"))
+		_, err := f.svc.BookCall(f.coord, f.office(f.h1, 3, "09:00"))
+		wantRefusal(t, err, kinbridge.ECONFLICT, "start", "error.calls.quota_used")
+		f.clock.Add(f.at(0, "09:40").Sub(f.clock.Now()))
+		_, err = f.svc.RecordCallOutcome(f.coord, c.ID, 0, kinbridge.CallOfficerMissing, "called away")
+		mustNoErr(t, err, "officer missing")
+		f.mustBook(t, f.coord, f.office(f.h1, 3, "09:00"))
+	})
 }
 
 func testCallReschedule(t *testing.T, open Opener) {
