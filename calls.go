@@ -652,7 +652,7 @@ func ValidateRoster(entries []RosterEntry) error {
 		field := fmt.Sprintf("entries[%d]", i)
 		switch {
 		case e.OfficerID == 0:
-			return FieldError(field+".officer_id", "error.calls.roster_officer", "Choose the officer.")
+			return FieldError(field+".officer_id", "error.calls.officer_required", "Choose the officer.")
 		case e.Weekday < 1 || e.Weekday > 7:
 			return FieldError(field+".weekday", "error.calls.weekday", "A weekday is 1 (Monday) to 7 (Sunday).")
 		case e.Half != Morning && e.Half != Afternoon:
