@@ -22,6 +22,8 @@ import (
 // weekly plan and a draft of the next), built once per engine and process.
 //
 //	go test -run '^$' -bench 'CallsFreeSlots' -benchtime 500x ./sqlite/ ./postgres/
+//
+// KINBRIDGE_BENCH_REUSE=1 reuses the province of an earlier run.
 
 // CallsProvince is the demo's province on one engine, and cases to try it
 // with: households with call settings, each with an officer of its office.
@@ -52,20 +54,30 @@ func OpenCallsProvince(b *testing.B, open Opener) *CallsProvince {
 		return p
 	}
 	ctx := context.Background()
+	// With KINBRIDGE_BENCH_REUSE=1 the province of an earlier process is
+	// used again if its generation finished (the marker file says so);
+	// otherwise it is made anew. The booking benchmark adds calls to it.
+	dir := filepath.Join(os.TempDir(), "kinbridge-bench-calls")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	marker := filepath.Join(dir, engine+".built")
+	_, err := os.Stat(marker)
+	reuse := err == nil && os.Getenv("KINBRIDGE_BENCH_REUSE") == "1"
+	if !reuse {
+		os.Remove(marker)
+	}
 	var s *sqlstore.Store
-	var err error
 	switch engine {
 	case "sqlite":
-		dir := filepath.Join(os.TempDir(), "kinbridge-bench-calls")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			b.Fatal(err)
-		}
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(filepath.Join(dir, "province.db"+suffix))
+		if !reuse {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(filepath.Join(dir, "province.db"+suffix))
+			}
 		}
 		s, err = sqlite.Open(ctx, filepath.Join(dir, "province.db"))
 	case "postgres":
-		s, err = postgres.Open(ctx, postgresBenchSchema(b, "kb_bench_calls", true))
+		s, err = postgres.Open(ctx, postgresBenchSchema(b, "kb_bench_calls", !reuse))
 	default:
 		b.Fatalf("no province for %s", engine)
 	}
@@ -74,24 +86,36 @@ func OpenCallsProvince(b *testing.B, open Opener) *CallsProvince {
 	}
 	svc := kinbridge.NewService(s, nil, kinbridge.DefaultServiceConfig())
 	start := time.Now()
-	b.Logf("generating the demo province on %s …", engine)
-	if err := demo.Generate(System(), svc, demo.Options{Size: demo.Sizes["province"], Seed: 1}); err != nil {
-		b.Fatalf("demo province: %v", err)
-	}
-	analyze := "ANALYZE"
-	if engine == "postgres" {
-		analyze = "VACUUM ANALYZE"
-	}
-	if _, err := s.WriteDB().ExecContext(ctx, analyze); err != nil {
-		b.Fatal(err)
+	if reuse {
+		b.Logf("reusing the demo province on %s", engine)
+	} else {
+		b.Logf("generating the demo province on %s …", engine)
+		if err := demo.Generate(System(), svc, demo.Options{Size: demo.Sizes["province"], Seed: 1}); err != nil {
+			b.Fatalf("demo province: %v", err)
+		}
+		// Statistics as an installation gathers them. On SQLite only the
+		// table statistics (sqlite_stat1) are kept: with the samples of
+		// sqlite_stat4, which modernc's build would use, SQLite prepares
+		// a statement anew at each use whose bound values might change its
+		// plan — every booking query — and the prepared statements are lost.
+		analyze := "ANALYZE; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema"
+		if engine == "postgres" {
+			analyze = "VACUUM ANALYZE"
+		}
+		if _, err := s.WriteDB().ExecContext(ctx, analyze); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(marker, []byte("province"), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 	p := &CallsProvince{Store: s, Svc: svc}
 	officers := map[int64][]*kinbridge.User{}
 	rng := rand.New(rand.NewPCG(6, 6))
 	err = s.View(ctx, func(tx kinbridge.Tx) error {
 		return tx.ScanCallHouseholds(ctx, "", func(h *kinbridge.CallHousehold) error {
-			if h.Settings.Area == "" || rng.IntN(20) != 0 {
-				return nil // no settings, or not drawn
+			if h.Settings.Area == "" {
+				return nil // no settings: no officers at its office
 			}
 			fs, ok := officers[h.UnitID]
 			if !ok {
@@ -111,6 +135,7 @@ func OpenCallsProvince(b *testing.B, open Opener) *CallsProvince {
 	if err != nil {
 		b.Fatal(err)
 	}
+	rng.Shuffle(len(p.Cases), func(i, j int) { p.Cases[i], p.Cases[j] = p.Cases[j], p.Cases[i] })
 	if len(p.Cases) == 0 {
 		b.Fatal("the province has no household with call settings")
 	}
