@@ -299,101 +299,139 @@ func (s *Service) updateBooking(ctx context.Context, fn func(tx Tx) error) error
 
 // BookCall books one call after checking every rule the free slots apply,
 // naming the field at fault. An office call gets the first free room and,
-// unless the request names one, the first free officer on office duty. The
-// call's claims make the database refuse a double booking even when two
-// requests pass the checks at once; a room or officer taken that way is
-// retried with another. A request with an idempotency key that the same
-// user booked already returns that call.
+// unless the request names one, the first free officer on office duty. A
+// request with an idempotency key that the same user booked already returns
+// that call.
+//
+// The checks read one snapshot in a read-only transaction, which runs
+// beside other bookings; the read-write transaction then only stores the
+// call with its claims. The claims decide every race: a booking that two
+// requests passed the checks for at once commits once, and the other is
+// refused — or, when it lost a room or officer while another is free, or
+// raced a retry of itself, checked again on a new snapshot.
 func (s *Service) BookCall(ctx context.Context, req BookCall) (*Call, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var c *Call
-	err = s.updateBooking(ctx, func(tx Tx) error {
-		c, err = s.bookCall(ctx, tx, a, req, 0)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		var c *Call
+		var quota int
+		var existing bool
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			c, quota, existing, err = s.checkBooking(ctx, tx, a, req)
+			return err
+		})
+		if err == nil && !existing {
+			err = s.store.Update(ctx, func(tx Tx) error {
+				return s.storeBooking(ctx, tx, a, req, c, quota)
+			})
+		}
+		var retry *bookingRetry
+		if !errors.As(err, &retry) {
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		} else if attempt == bookingAttempts {
+			return nil, retry.err
+		}
 	}
-	return c, nil
 }
 
-// bookCall books req in tx (see BookCall); planID marks a call of a weekly
-// plan.
+// bookCall books req in tx (see BookCall): the checks and the write in one
+// transaction; planID marks a call of a weekly plan.
 func (s *Service) bookCall(ctx context.Context, tx Tx, a *Actor, req BookCall, planID int64) (*Call, error) {
+	c, quota, existing, err := s.checkBooking(ctx, tx, a, req)
+	if err != nil || existing {
+		return c, err
+	}
+	c.PlanID = planID
+	return c, s.storeBooking(ctx, tx, a, req, c, quota)
+}
+
+// checkBooking checks req against every rule on what tx reads, and returns
+// the call to store with the household's quota — or, for a key the user
+// booked with already, that call and existing.
+func (s *Service) checkBooking(ctx context.Context, tx Tx, a *Actor, req BookCall) (c *Call, quota int, existing bool, err error) {
 	req.Note = strings.TrimSpace(req.Note)
 	switch {
 	case len(req.IdempotencyKey) > 100:
-		return nil, FieldError("idempotency_key", "error.too_long", "At most %d characters.", 100)
+		return nil, 0, false, FieldError("idempotency_key", "error.too_long", "At most %d characters.", 100)
 	case len([]rune(req.Note)) > 2000:
-		return nil, FieldError("note", "error.too_long", "At most %d characters.", 2000)
+		return nil, 0, false, FieldError("note", "error.too_long", "At most %d characters.", 2000)
 	case req.Start.IsZero():
-		return nil, FieldError("start", "error.calls.start", "Choose when the call starts.")
+		return nil, 0, false, FieldError("start", "error.calls.start", "Choose when the call starts.")
 	}
 	if req.IdempotencyKey != "" {
 		c, err := tx.FindCallByIdempotencyKey(ctx, a.UserID, req.IdempotencyKey)
 		if err == nil {
 			if err := authorize(a, ActionCallBook, c.UnitPath, "call"); err != nil {
-				return nil, err
+				return nil, 0, false, err
 			}
-			return c, nil
+			// The call this user booked with the key already.
+			return c, 0, true, nil
 		} else if ErrorCode(err) != ENOTFOUND {
-			return nil, err
+			return nil, 0, false, err
 		}
 	}
 	h, err := findHouseholdInScope(ctx, tx, a, ActionCallBook, req.HouseholdID)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
 	unit, err := tx.FindUnitByID(ctx, h.UnitID)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
 	loc := unit.Location()
 	day := LocalDay(req.Start, loc)
 	board, err := callBoard(ctx, tx, unit, day, 1)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	} else if board == nil {
-		return nil, errNoCallOffice
+		return nil, 0, false, errNoCallOffice
 	}
 	seeker, err := callSeeker(ctx, tx, h.ID, loc, day, 1)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
-	c, err := board.Place(seeker, req, tx.Now())
-	if err != nil {
-		return nil, err
+	if c, err = board.Place(seeker, req, tx.Now()); err != nil {
+		return nil, 0, false, err
 	}
 	if len(c.RelativeIDs) == 0 {
 		c.RelativeIDs = seeker.Settings.RelativeIDs
 	} else if err := checkCallRelatives(ctx, tx, h.ID, c.RelativeIDs); err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
-	c.UnitPath, c.CreatedBy, c.PlanID = h.UnitPath, a.UserID, planID
-	if err := tx.CreateCall(ctx, c, seeker.Policy.Quota); err != nil {
+	c.UnitPath, c.CreatedBy = h.UnitPath, a.UserID
+	return c, seeker.Policy.Quota, false, nil
+}
+
+// storeBooking stores the checked call c with its claims, and maps a claim
+// another booking holds to the refusal of its kind, or to a retry.
+func (s *Service) storeBooking(ctx context.Context, tx Tx, a *Actor, req BookCall, c *Call, quota int) error {
+	if err := tx.CreateCall(ctx, c, quota); err != nil {
 		var e *Error
 		if !errors.As(err, &e) || e.Code != ECONFLICT {
-			return nil, err
+			return err
 		}
-		refusal := ClaimConflictError(e.Field, seeker.Policy.Quota, c.Week)
+		refusal := ClaimConflictError(e.Field, quota, c.Week)
 		switch {
 		case strings.HasPrefix(e.Field, "r:"), strings.HasPrefix(e.Field, "o:") && req.OfficerID == 0:
 			// Another booking took the room or officer chosen: another
 			// may still be free.
-			return nil, &bookingRetry{refusal}
+			return &bookingRetry{refusal}
 		case !strings.Contains(e.Field, ":") && req.IdempotencyKey != "":
 			// The same request, sent twice at once: the retry finds the
 			// first one's call by its key.
-			return nil, &bookingRetry{refusal}
+			return &bookingRetry{refusal}
 		}
-		return nil, refusal
+		return refusal
 	}
-	return c, s.audit(ctx, tx, a, AuditEvent{Action: "call.book", RecordType: "call", RecordID: c.ID, UnitID: c.UnitID,
+	return s.audit(ctx, tx, a, AuditEvent{Action: "call.book", RecordType: "call", RecordID: c.ID, UnitID: c.UnitID,
 		Detail: map[string]any{"household_id": c.HouseholdID, "start": c.Start, "place": c.Place, "officer_id": c.OfficerID,
-			"room_id": c.RoomID, "plan_id": planID}})
+			"room_id": c.RoomID, "plan_id": c.PlanID}})
 }
 
 // checkCallRelatives checks that the persons are the household's relatives
