@@ -492,6 +492,11 @@ type CallsTx interface {
 	// has none), reading in batches.
 	ScanCallHouseholds(ctx context.Context, pathPrefix string, fn func(*CallHousehold) error) error
 
+	// FindResidentProgrammes returns the programme ids of each current
+	// resident of the household (not departed, deceased or merged), by
+	// person: what decides whose call policy applies.
+	FindResidentProgrammes(ctx context.Context, householdID int64) ([][]int64, error)
+
 	// CreateCall stores a booked call and its claims: every key of
 	// CallClaimKeys(c), and the first free quota seat of
 	// CallQuotaPrefix+"1" … +quota. If a key is taken, or no seat is free,

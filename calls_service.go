@@ -41,11 +41,11 @@ const maxBlock = 8 * time.Hour
 func callPolicyOf(ctx context.Context, tx Tx, hs *HouseholdCallSettings) (CallPolicy, int64, error) {
 	id := hs.ProgrammeID
 	if id == 0 {
-		persons, err := tx.FindPersons(ctx, PersonFilter{HouseholdID: hs.HouseholdID})
+		programmes, err := tx.FindResidentProgrammes(ctx, hs.HouseholdID)
 		if err != nil {
 			return CallPolicy{}, 0, err
 		}
-		id = CallProgrammeOf(0, memberProgrammes(persons, hs.HouseholdID))
+		id = CallProgrammeOf(0, programmes)
 	}
 	if id == 0 {
 		cp, err := (*Programme)(nil).CallPolicy()

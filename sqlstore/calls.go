@@ -457,3 +457,36 @@ func (tx *Tx) ScanCallHouseholds(ctx context.Context, pathPrefix string, fn func
 		after = batch[len(batch)-1].HouseholdID
 	}
 }
+
+// FindResidentProgrammes implements kinbridge.CallsTx: one query over the
+// household's residents and their programmes.
+func (tx *Tx) FindResidentProgrammes(ctx context.Context, householdID int64) ([][]int64, error) {
+	rows, err := tx.query(ctx, `SELECT p.id, pp.programme_id FROM persons p
+		LEFT JOIN person_programmes pp ON pp.person_id = p.id
+		WHERE p.household_id = ? AND p.kind = 'resident' AND p.status NOT IN ('departed', 'deceased', 'merged')
+		ORDER BY p.id, pp.programme_id`, householdID)
+	if err != nil {
+		return nil, tx.store.mapError(err, "find resident programmes", "person")
+	}
+	defer rows.Close()
+	var out [][]int64
+	last := int64(0)
+	for rows.Next() {
+		var person int64
+		var programme sql.NullInt64
+		if err := rows.Scan(&person, &programme); err != nil {
+			return nil, fmt.Errorf("find resident programmes: %w", err)
+		}
+		if person != last || len(out) == 0 {
+			out = append(out, []int64{})
+			last = person
+		}
+		if programme.Valid {
+			out[len(out)-1] = append(out[len(out)-1], programme.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "find resident programmes", "person")
+	}
+	return out, nil
+}

@@ -260,6 +260,26 @@ func testCallsHouseholds(t *testing.T, open Opener) {
 		diff(t, "settings of hB", sB, got)
 		_, err = tx.FindHouseholdCallSettings(ctx, f.h2.ID)
 		wantCode(t, err, kinbridge.ENOTFOUND)
+		// The residents' programmes, as the persons' records have them.
+		for _, h := range []*kinbridge.Household{f.h1, f.h2, f.hB} {
+			persons, err := tx.FindPersons(ctx, kinbridge.PersonFilter{HouseholdID: h.ID})
+			mustNoErr(t, err, "find persons")
+			want := [][]int64{}
+			for _, p := range persons {
+				if p.Kind == kinbridge.PersonResident && p.HouseholdID == h.ID && p.Status != kinbridge.StatusDeparted &&
+					p.Status != kinbridge.StatusDeceased && p.Status != kinbridge.StatusMerged {
+					ids := append([]int64{}, p.ProgrammeIDs...)
+					slices.Sort(ids)
+					want = append(want, ids)
+				}
+			}
+			got, err := tx.FindResidentProgrammes(ctx, h.ID)
+			mustNoErr(t, err, "find resident programmes")
+			if got == nil {
+				got = [][]int64{}
+			}
+			diff(t, fmt.Sprintf("residents' programmes of household %d", h.ID), want, got)
+		}
 		return nil
 	})
 	// A household with no member is left out; more than a batch is read.
