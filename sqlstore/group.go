@@ -117,22 +117,25 @@ func (s *Store) runGroup() {
 // runCalls runs calls, and those that join while it runs, in one
 // transaction, appending each to ran once it has run; it returns the error
 // that ended the transaction (begin or commit), which every call that
-// succeeded shares.
+// succeeded shares. The first function of a transaction runs without a
+// savepoint — a lone write costs what it did before grouping —, and if it
+// fails the transaction is rolled back and the next call begins another.
 func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 	// The transaction belongs to no one caller: a caller that gives up
 	// must not end the others' work.
 	ctx := context.WithoutCancel(calls[0].ctx)
-	sqlTx, err := s.write.BeginTx(ctx, &s.dialect.WriteTx)
-	if err != nil {
-		*ran = append(*ran, calls...)
-		return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
-	}
-	defer sqlTx.Rollback()
 	var (
+		sqlTx *sql.Tx
+		fresh bool // nothing has run in sqlTx yet
 		stmts map[string]*sql.Stmt
 		head  *kinbridge.AuditHead
 	)
-	defer func() { s.prepare(ctx, s.write, stmts) }()
+	defer func() {
+		if sqlTx != nil {
+			sqlTx.Rollback()
+		}
+		s.prepare(ctx, s.write, stmts)
+	}()
 	for len(calls) > 0 {
 		for i, c := range calls {
 			*ran = append(*ran, c)
@@ -140,8 +143,29 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 				c.err = err
 				continue
 			}
+			if sqlTx == nil {
+				var err error
+				if sqlTx, err = s.write.BeginTx(ctx, &s.dialect.WriteTx); err != nil {
+					sqlTx = nil
+					*ran = append(*ran, calls[i+1:]...)
+					return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
+				}
+				fresh, stmts, head = true, nil, nil
+			}
 			tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil}
-			if err := s.runSaved(ctx, sqlTx, tx, c); err != nil {
+			if fresh {
+				runCall(tx, c)
+				stmts = tx.stmts
+				if c.err != nil || c.panicked != nil {
+					// Nothing else is in the transaction: end it.
+					sqlTx.Rollback()
+					sqlTx = nil
+					s.prepare(ctx, s.write, stmts)
+					stmts = nil
+					continue
+				}
+				fresh = false
+			} else if err := s.runSaved(ctx, sqlTx, tx, c); err != nil {
 				// The transaction is lost: nobody's work commits.
 				*ran = append(*ran, calls[i+1:]...)
 				return err
@@ -153,13 +177,28 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 		}
 		calls = s.group.take(maxGroup - len(*ran))
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if sqlTx == nil {
+		return nil // every function failed: nothing to commit
+	}
+	err := sqlTx.Commit()
+	sqlTx = nil
+	if err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
 	if head != nil {
 		s.noteAuditHead(head)
 	}
 	return nil
+}
+
+// runCall runs one call's function on tx, keeping its error or panic.
+func runCall(tx *Tx, c *writeCall) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.panicked = p
+		}
+	}()
+	c.err = c.fn(tx)
 }
 
 // runSaved runs one call's function inside a savepoint, rolled back to if
@@ -169,14 +208,7 @@ func (s *Store) runSaved(ctx context.Context, sqlTx *sql.Tx, tx *Tx, c *writeCal
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT grouped"); err != nil {
 		return fmt.Errorf("savepoint: %w", s.dialect.MapError(err))
 	}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				c.panicked = p
-			}
-		}()
-		c.err = c.fn(tx)
-	}()
+	runCall(tx, c)
 	if c.err != nil || c.panicked != nil {
 		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT grouped"); err != nil {
 			return fmt.Errorf("roll back to savepoint: %w", s.dialect.MapError(err))
