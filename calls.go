@@ -368,6 +368,7 @@ type CallFilter struct {
 	OfficerID   int64
 	PlanID      int64
 	From, To    time.Time // Start in [From, To)
+	EndsAfter   time.Time // BlockEnd after it: the calls still holding someone then
 	Statuses    []CallStatus
 	Limit       int
 	Offset      int

@@ -92,6 +92,12 @@ var errNoCallOffice = &Error{Code: EINVALID, Field: "household_id", Key: "error.
 // fromDay … fromDay+days-1: its set-up (nil if it has none), its own
 // officers' duties and areas, and its calls that hold officers and rooms.
 func callBoard(ctx context.Context, tx Tx, unit *Unit, fromDay string, days int) (*CallBoard, error) {
+	return callBoardOf(ctx, tx, unit, fromDay, days, nil)
+}
+
+// callBoardOf is callBoard; with a window, it reads only the calls that
+// overlap it (the office's other calls cannot bear on a booking in it).
+func callBoardOf(ctx context.Context, tx Tx, unit *Unit, fromDay string, days int, window *[2]time.Time) (*CallBoard, error) {
 	loc := unit.Location()
 	o, err := tx.FindCallOffice(ctx, unit.ID)
 	if ErrorCode(err) == ENOTFOUND {
@@ -130,8 +136,12 @@ func callBoard(ctx context.Context, tx Tx, unit *Unit, fromDay string, days int)
 	}
 	from, _ := AtDayTime(fromDay, 0, loc)
 	to, _ := AtDayTime(AddDays(fromDay, days), 0, loc)
-	calls, _, err := tx.FindCalls(ctx, CallFilter{UnitID: unit.ID, From: from.Add(-maxBlock), To: to, Statuses: liveCallStatuses,
-		Limit: callReadLimit})
+	f := CallFilter{UnitID: unit.ID, From: from.Add(-maxBlock), To: to, Statuses: liveCallStatuses}
+	if window != nil {
+		f.From, f.To, f.EndsAfter = window[0].Add(-maxBlock), window[1], window[0]
+	}
+	f.Limit = callReadLimit
+	calls, _, err := tx.FindCalls(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +396,9 @@ func (s *Service) checkBooking(ctx context.Context, tx Tx, a *Actor, req BookCal
 	}
 	loc := unit.Location()
 	day := LocalDay(req.Start, loc)
-	board, err := callBoard(ctx, tx, unit, day, 1)
+	// The longest time a call holds anyone is its home block.
+	window := [2]time.Time{req.Start, req.Start.Add(maxBlock)}
+	board, err := callBoardOf(ctx, tx, unit, day, 1, &window)
 	if err != nil {
 		return nil, 0, false, err
 	} else if board == nil {

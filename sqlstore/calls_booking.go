@@ -362,6 +362,9 @@ func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbrid
 	if !f.To.IsZero() {
 		add("c.start_at < ?", micro(f.To))
 	}
+	if !f.EndsAfter.IsZero() {
+		add("c.block_end_at > ?", micro(f.EndsAfter))
+	}
 	if len(f.Statuses) > 0 {
 		in, a := placeholders(f.Statuses)
 		for i := range a {

@@ -560,6 +560,8 @@ func testCallsFind(t *testing.T, open Opener) {
 		{"officer A1b", kinbridge.CallFilter{OfficerID: f.officerA1b.ID}, []int64{c3.ID, c5.ID}, 2},
 		{"plan", kinbridge.CallFilter{PlanID: plan.ID}, []int64{c2.ID}, 1},
 		{"week", kinbridge.CallFilter{From: mon, To: mon.Add(24 * time.Hour)}, []int64{c2.ID, c4.ID, c1.ID}, 3},
+		{"still holding someone", kinbridge.CallFilter{From: mon.Add(-8 * time.Hour), To: mon.Add(time.Hour), EndsAfter: mon.Add(15 * time.Minute)}, []int64{c2.ID, c4.ID}, 2},
+		{"no longer holding anyone", kinbridge.CallFilter{From: mon.Add(-8 * time.Hour), To: mon.Add(time.Hour), EndsAfter: mon.Add(30 * time.Minute)}, []int64{}, 0},
 		{"held or cancelled", kinbridge.CallFilter{Statuses: []kinbridge.CallStatus{kinbridge.CallHeld, kinbridge.CallCancelled}}, []int64{c3.ID}, 1},
 		{"page 2", kinbridge.CallFilter{Limit: 2, Offset: 2}, []int64{c1.ID, c3.ID}, 5},
 		{"past the end", kinbridge.CallFilter{Limit: 2, Offset: 6}, []int64{}, 5},
