@@ -12,12 +12,12 @@ import (
 
 // Fact kinds a policy can give points for, or select a tier by.
 const (
-	FactProgramme      = "programme_member"  // the request's person (any member of the party) is in the programme
-	FactAgeAtLeast     = "age_at_least"      // a member aged at least Threshold on the policy's reference day
-	FactIllness        = "illness"           // a member with a serious illness recorded
-	FactChildSeparated = "child_separated"   // a child under 18 whose parent is abroad
-	FactDisability     = "disability"        // a member with a disability recorded
-	FactAll            = "all"               // every request (the last tier)
+	FactProgramme      = "programme_member" // the request's person (any member of the party) is in the programme
+	FactAgeAtLeast     = "age_at_least"     // a member aged at least Threshold on the policy's reference day
+	FactIllness        = "illness"          // a member with a serious illness recorded
+	FactChildSeparated = "child_separated"  // a child under 18 whose parent is abroad
+	FactDisability     = "disability"       // a member with a disability recorded
+	FactAll            = "all"              // every request (the last tier)
 )
 
 // Fit rules: what happens when the next household in rank order does not
@@ -61,13 +61,13 @@ type PointRule struct {
 
 // Member is a person of a request's party, with the facts the policy reads.
 type Member struct {
-	PersonID         int64
-	BirthYear        int // 0: unknown
-	BirthDate        string
-	ProgrammeMember  bool
-	Illness          bool
-	Disability       bool
-	ChildSeparated   bool
+	PersonID        int64
+	BirthYear       int    // 0: unknown; used when BirthDate is empty or bad
+	BirthDate       string // YYYY-MM-DD, "" if unknown
+	ProgrammeMember bool
+	Illness         bool
+	Disability      bool
+	ChildSeparated  bool
 }
 
 // Request is a waiting (or allocated) request: a person alone or a whole
@@ -88,11 +88,14 @@ func (r *Request) Size() int { return len(r.Members) }
 // Ranked is a request with its place on the list and why.
 type Ranked struct {
 	Request *Request
-	Rank    int    // 1 is first
-	Tier    int    // index into Policy.Tiers
-	Points  int    // vulnerability points
-	Detail  []string // what gave the points, e.g. "age 78", "illness"
-	Reason  string // e.g. "tier 1: programme member; 3 vulnerability points (age 78, illness); registered 2026-03-02"
+	Rank    int // 1 is first
+	// Tier is an index into Policy.Tiers; len(Policy.Tiers) when the
+	// request meets no tier's condition (possible only when the last tier
+	// is not FactAll): it then comes after every tier.
+	Tier   int
+	Points int      // vulnerability points
+	Detail []string // what gave the points, e.g. "age 78", "illness"
+	Reason string   // e.g. "tier 1: programme member; 3 vulnerability points (age 78, illness); registered 2026-03-02"
 }
 
 // Day is one day of a crossing's capacity, in persons.
@@ -105,19 +108,52 @@ type Day struct {
 type Assignment struct {
 	RequestID int64
 	Date      string
+	Rank      int  // the request's rank, as given to Allocate
+	Persons   int  // the party's size
+	Kept      bool // the request already had this day (Request.Allocated)
 	// Overtook lists the requests ranked higher that did not fit that day
 	// and were passed under FitNextThatFits; Note says so in words.
 	Overtook []int64
 	Note     string
 }
 
+// Reasons a request gets no day (Why.Code).
+const (
+	// ReasonTooLarge: the party is larger than the capacity of every day
+	// given, so it can never travel on one of them; it blocks nobody.
+	ReasonTooLarge = "too_large"
+	// ReasonNoRoom: no day given had room for the party at its turn.
+	ReasonNoRoom = "no_room"
+)
+
+// Why says why a request got no day: a code for translations and the
+// English text.
+type Why struct {
+	Code string
+	Text string
+}
+
 // Allocation is the result of allocating days.
 type Allocation struct {
+	// Rule is the fit rule that applied (the policy's FitRule) and
+	// RuleText says it in words, for the allocation and its day sheets.
+	Rule        string
+	RuleText    string
 	Assignments []Assignment // in date order, then rank
-	Unallocated []int64      // did not get a day within the days given
+	Unallocated []int64      // did not get a day within the days given, in rank order
+	// Reasons says why each unallocated request got no day.
+	Reasons map[int64]Why
 	// Used is the persons allocated on each day (existing allocations
-	// included).
+	// included); every day given has an entry.
 	Used map[string]int
+	// Over is, for each day whose capacity is below what was already
+	// allocated on it, the persons over capacity. Nobody is moved off such
+	// a day (the service must tell the people concerned); nobody new is
+	// put on it.
+	Over map[string]int
+	// LeftEmpty is, under FitKeepEmpty, the places left empty on each day
+	// closed because the next request in rank order did not fit.
+	LeftEmpty map[string]int
 }
 
 // Move is a request whose rank differs between two policies.
@@ -127,29 +163,4 @@ type Move struct {
 	NewRank   int
 	OldReason string
 	NewReason string
-}
-
-// Validate checks a policy, naming the field at fault (e.g. "tiers[1].fact").
-func (p *Policy) Validate() error { panic("departure: Validate not written yet") }
-
-// Rank orders the requests under the policy, as of the reference day (ages
-// are computed on it): tier, then points (more first), then registration
-// time, then id. Deterministic; the reason says each of these.
-func Rank(p *Policy, reqs []*Request, on time.Time) []Ranked {
-	panic("departure: Rank not written yet")
-}
-
-// Allocate gives travel days in rank order over the days: a request's whole
-// party on one day, never over a day's capacity; requests that already have
-// a day keep it (they take its capacity first) and are never moved to
-// another; when a request does not fit the rest of a day, the policy's fit
-// rule decides, and every overtaking is recorded.
-func Allocate(p *Policy, ranked []Ranked, days []Day) Allocation {
-	panic("departure: Allocate not written yet")
-}
-
-// Compare ranks the requests under both policies and lists those whose rank
-// differs, with both reasons, by new rank.
-func Compare(old, new *Policy, reqs []*Request, on time.Time) []Move {
-	panic("departure: Compare not written yet")
 }
