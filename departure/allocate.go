@@ -104,18 +104,21 @@ func Allocate(p *Policy, ranked []Ranked, days []Day) Allocation {
 		}
 	}
 
-	// placed are the requests allocated here, in rank order, with their
-	// day's index (-1: no room), for the overtaking records.
+	// pending are the requests allocated here, in rank order, with their
+	// day's index (-1: no room), that a later request could still
+	// overtake: those with no day or a day after open, the first day with
+	// room left (a later request goes on open or after it).
 	type placed struct {
 		r   Ranked
 		day int
 	}
-	var done []placed
+	var pending []placed
+	open := 0
 	noRoom := func(r Ranked) {
 		a.Unallocated = append(a.Unallocated, r.Request.ID)
 		a.Reasons[r.Request.ID] = Why{Code: ReasonNoRoom,
 			Text: fmt.Sprintf("no day had room for the party of %s at its turn, under the rule: %s", persons(r.Request.Size()), a.RuleText)}
-		done = append(done, placed{r, -1})
+		pending = append(pending, placed{r, -1})
 	}
 	assign := func(r Ranked, day int, overtook []placed) {
 		left[day] -= r.Request.Size()
@@ -130,7 +133,7 @@ func Allocate(p *Policy, ranked []Ranked, days []Day) Allocation {
 			as.Note = overtakeNote(passed, a.RuleText)
 		}
 		a.Assignments = append(a.Assignments, as)
-		done = append(done, placed{r, day})
+		pending = append(pending, placed{r, day})
 	}
 	cursor := 0 // FitKeepEmpty: the day being filled
 	for _, r := range order {
@@ -158,13 +161,22 @@ func Allocate(p *Policy, ranked []Ranked, days []Day) Allocation {
 			}
 			continue
 		}
-		day := slices.IndexFunc(left, func(n int) bool { return n >= size })
+		if open < len(left) && left[open] == 0 {
+			for open < len(left) && left[open] == 0 {
+				open++
+			}
+			pending = slices.DeleteFunc(pending, func(o placed) bool { return o.day >= 0 && o.day <= open })
+		}
+		day := slices.IndexFunc(left[open:], func(n int) bool { return n >= size })
+		if day >= 0 {
+			day += open
+		}
 		if day < 0 {
 			noRoom(r)
 			continue
 		}
 		var overtook []placed
-		for _, o := range done {
+		for _, o := range pending {
 			if o.day < 0 || o.day > day {
 				overtook = append(overtook, o)
 			}
