@@ -3,8 +3,9 @@ package departure
 import "fmt"
 
 // FieldError is a policy that fails Validate: Field names the field at
-// fault as a path of JSON names ("tiers[1].fact"), Key names the
-// translation of Message.
+// fault as a path of JSON names ("tiers[1].fact"); Key is the last part
+// of the translation key of Message (the service prefixes
+// "error.departure.", e.g. "tiers_empty").
 type FieldError struct {
 	Field   string
 	Key     string
@@ -33,7 +34,7 @@ func knownFact(fact string) bool {
 // others. FitRule: FitKeepEmpty or FitNextThatFits.
 func (p *Policy) Validate() error {
 	bad := func(field, key, format string, args ...any) error {
-		return &FieldError{Field: field, Key: "error.departure." + key, Message: fmt.Sprintf(format, args...)}
+		return &FieldError{Field: field, Key: key, Message: fmt.Sprintf(format, args...)}
 	}
 	if len(p.Tiers) == 0 {
 		return bad("tiers", "tiers_empty", "A policy needs at least one tier.")
