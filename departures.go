@@ -2,6 +2,7 @@ package kinbridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -225,21 +226,13 @@ func (p *DeparturePolicy) Validate() error {
 		return FieldError("missed_rule", "error.departure.missed_rule", "A missed day keeps the place or goes to the end.")
 	}
 	if err := p.Rules.Validate(); err != nil {
-		return FieldError(policyFieldOf(err), "error.departure.policy", "%s", err.Error())
+		var fe *departure.FieldError
+		if errors.As(err, &fe) {
+			return &Error{Code: EINVALID, Field: fe.Field, Key: "error.departure." + fe.Key, Message: fe.Message}
+		}
+		return FieldError("rules", "error.departure.policy", "%s", err.Error())
 	}
 	return nil
-}
-
-// policyFieldOf returns the field a departure.Policy error names: the pure
-// package cannot make *Error, so it names it first, "tiers[1].fact: …".
-func policyFieldOf(err error) string {
-	if f, ok := err.(interface{ FieldName() string }); ok {
-		return f.FieldName()
-	}
-	if field, _, ok := strings.Cut(err.Error(), ":"); ok && !strings.Contains(field, " ") {
-		return field
-	}
-	return "rules"
 }
 
 // DefaultDeparturePolicy is the order when no policy was ever adopted:
@@ -332,16 +325,17 @@ type DepartureList struct {
 	Total    int // requests in scope the filter selects
 }
 
-// CrossingAllocation is the result of allocating a crossing's days.
+// CrossingAllocation is the result of allocating a crossing's days: the
+// pure allocation (rule, assignments — those kept marked Kept —,
+// unallocated with reasons, persons per day, days over capacity) and the
+// days over capacity with the requests on them, whose officers were told.
 type CrossingAllocation struct {
-	CrossingID  int64
-	FromDay     string
-	Days        int
-	FitRule     string
-	Assignments []departure.Assignment // the new ones, by day then rank
-	Unallocated []int64                // requests that got no day within the days
-	Used        map[string]int         // persons per day, existing allocations included
-	Over        []OverDay              // days whose allocations exceed the capacity now
+	CrossingID int64
+	FromDay    string
+	Days       int
+	departure.Allocation
+	New      int       // assignments written by this allocation
+	OverDays []OverDay // days whose allocations exceed the capacity now
 }
 
 // OverDay is a day holding more persons than its capacity: allocations
@@ -354,23 +348,15 @@ type OverDay struct {
 	RequestIDs []int64
 }
 
-// DepartureForecast is the expected day of every waiting request in scope
-// at a crossing, and the queue draining day by day.
+// DepartureForecast is the expected day of every live request in scope at
+// a crossing, and the whole queue draining day by day.
 type DepartureForecast struct {
 	CrossingID  int64
 	WhatIfDaily int
 	FromDay     string
-	Expected    map[int64]string // request → expected day; absent: not within the horizon
-	Requests    []*DepartureRequest
-	Series      []DrainPoint
-}
-
-// DrainPoint is the queue at the end of a day: persons and requests still
-// waiting.
-type DrainPoint struct {
-	Day      string `json:"day"`
-	Persons  int    `json:"persons"`
-	Requests int    `json:"requests"`
+	Days        int
+	Expected    []departure.Expected // requests of the caller's scope, in rank order
+	Series      []departure.Drain
 }
 
 // DepartureDaySheet is the printable list of a crossing's day.
