@@ -189,7 +189,8 @@ func (s *Server) showDepartureNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderDepartureNew(w http.ResponseWriter, r *http.Request, status int, form url.Values, formErr error) {
-	if err := offer(r, kinbridge.ActionDepartureRecord); err != nil {
+	if err := offer(r, kinbridge.ActionDepartureRecord); err != nil && form == nil {
+		// A post refused is answered in its form, whoever sent it.
 		s.htmlError(w, r, err)
 		return
 	}
