@@ -511,3 +511,43 @@ func (v *view) QueryValue(name string) string { return v.query.Get(name) }
 func (v *view) WhyText(code, text string) string {
 	return v.UnallocatedReason(departure.Why{Code: code, Text: text})
 }
+
+// departureItem is a step of a departure request on a household's
+// timeline.
+type departureItem struct {
+	Request      *kinbridge.DepartureRequest
+	Step         string // "created", "allocated", "departed", "withdrawn"
+	CrossingName string
+}
+
+// departureTimeline turns the household's departure requests (whole, or
+// of one of its persons) into timeline items: each put on the list, given
+// a day, departed or withdrawn.
+func (s *Server) departureTimeline(r *http.Request, v *view, householdID int64) ([]timelineItem, error) {
+	rs, _, err := s.svc.FindDepartureRequests(r.Context(), kinbridge.DepartureFilter{HouseholdID: householdID, Limit: 100})
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	crossings, _, err := s.crossingNames(r)
+	if err != nil {
+		return nil, err
+	}
+	var items []timelineItem
+	add := func(req *kinbridge.DepartureRequest, step string, at time.Time) {
+		items = append(items, timelineItem{Type: "departure", Date: v.LocalDay(at), At: at,
+			Departure: &departureItem{Request: req, Step: step, CrossingName: crossings[req.CrossingID]}})
+	}
+	for _, req := range rs {
+		add(req, "created", req.Created)
+		if req.Day != "" && !req.AllocatedAt.IsZero() {
+			add(req, "allocated", req.AllocatedAt)
+		}
+		switch req.Status {
+		case kinbridge.DepartureDeparted:
+			add(req, "departed", req.DepartedAt)
+		case kinbridge.DepartureWithdrawn:
+			add(req, "withdrawn", req.Updated)
+		}
+	}
+	return items, nil
+}
