@@ -39,6 +39,11 @@ const (
 	ActionDirectiveIssue   Action = "directive.issue"
 	ActionDirectiveRespond Action = "directive.respond"
 	ActionDirectiveReview  Action = "directive.review"
+
+	ActionDepartureView     Action = "departure.view"
+	ActionDepartureRecord   Action = "departure.record"
+	ActionDeparturePolicy   Action = "departure.policy"
+	ActionDepartureAllocate Action = "departure.allocate"
 )
 
 // Permission says which roles may perform an action, on records inside their
@@ -83,6 +88,10 @@ var Policy = []Permission{
 	{ActionCallBook, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer, RoleCallCoordinator}, "book, cancel and reschedule calls, record how they went, set a household's call settings"},
 	{ActionCallPlan, []Role{RoleAdministrator, RoleSupervisor, RoleCallCoordinator}, "plan and book the week's calls, cancel an office's calls for a reason"},
 	{ActionCallConfigure, []Role{RoleAdministrator, RoleSupervisor, RoleCallCoordinator}, "set call rooms, office hours, duty rosters, leave and holidays, officers' areas"},
+	{ActionDepartureView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "see the departure list with ranks and reasons, policies, crossings, forecasts and day sheets"},
+	{ActionDepartureRecord, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "put people on the departure list, withdraw them, record departures and missed days, print resident codes"},
+	{ActionDeparturePolicy, []Role{RoleAdministrator}, "edit, preview and adopt the departure priority policy"},
+	{ActionDepartureAllocate, []Role{RoleAdministrator, RoleSupervisor}, "open and close crossings, set their capacities, allocate travel days"},
 }
 
 // Allowed reports whether the role may perform the action at all.

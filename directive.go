@@ -257,6 +257,10 @@ type Evidence struct {
 	ProblemsEscalated int `json:"problems_escalated"` // escalated since
 	StatusEvents      int `json:"status_events"`      // recorded since
 	CallsHeld         int `json:"calls_held"`         // calls held since, at the subtree's offices
+	// Departure requests of the subtree's households allocated a travel
+	// day since, and departed since.
+	DeparturesAllocated int `json:"departures_allocated"`
+	DeparturesDone      int `json:"departures_done"`
 }
 
 // Add adds e's counts to the totals.
@@ -270,6 +274,8 @@ func (t *Evidence) Add(e *Evidence) {
 	t.ProblemsEscalated += e.ProblemsEscalated
 	t.StatusEvents += e.StatusEvents
 	t.CallsHeld += e.CallsHeld
+	t.DeparturesAllocated += e.DeparturesAllocated
+	t.DeparturesDone += e.DeparturesDone
 }
 
 // EvidenceFilter says whose records evidence counts.

@@ -73,6 +73,7 @@ type Tx interface {
 	WelfareTx
 	DirectiveTx
 	CallsTx
+	DeparturesTx
 }
 
 // RegistryTx is the registry's part of a transaction: programmes,

@@ -163,7 +163,10 @@ func Generate(ctx context.Context, svc *kinbridge.Service, opt Options) error {
 	if err := generateWelfare(ctx, svc, opt.Seed, hq, regions, offices, made, reg, opt.Files, progress); err != nil {
 		return err
 	}
-	return generateCalls(ctx, svc, opt.Seed, hq, offices, made, reg, progress)
+	if err := generateCalls(ctx, svc, opt.Seed, hq, offices, made, reg, progress); err != nil {
+		return err
+	}
+	return generateDepartures(ctx, svc, opt.Seed, reg, progress)
 }
 
 func numbered(name string, i, n int) string {

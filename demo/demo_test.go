@@ -78,6 +78,7 @@ func generate(t *testing.T, size demo.Size, seed uint64) []string {
 	summary = append(summary, registrySummary(t, svc, size)...)
 	summary = append(summary, welfareSummary(t, svc, size)...)
 	summary = append(summary, directiveSummary(t, svc, size)...)
+	summary = append(summary, departureSummary(t, svc, size)...)
 
 	// Every demo login can sign in with the printed password.
 	for _, l := range demo.Logins {

@@ -285,20 +285,22 @@ func (tx *Tx) fillUnitPaths(ctx context.Context, as []*kinbridge.Assignment) err
 
 // evidenceCounts are a report's evidence counts, in the order of
 // evidenceColumns.
-type evidenceCounts [9]int64
+type evidenceCounts [11]int64
 
-const evidenceColumns = "households, households_visited, visits, problems_raised, problems_resolved, problems_open, problems_escalated, status_events, calls_held"
+const evidenceColumns = "households, households_visited, visits, problems_raised, problems_resolved, problems_open, problems_escalated, status_events, calls_held, departures_allocated, departures_done"
 
 var evidenceColumnNames = strings.Split(evidenceColumns, ", ")
 
 func countsOf(e *kinbridge.Evidence) evidenceCounts {
 	return evidenceCounts{int64(e.Households), int64(e.HouseholdsVisited), int64(e.Visits), int64(e.ProblemsRaised),
-		int64(e.ProblemsResolved), int64(e.ProblemsOpen), int64(e.ProblemsEscalated), int64(e.StatusEvents), int64(e.CallsHeld)}
+		int64(e.ProblemsResolved), int64(e.ProblemsOpen), int64(e.ProblemsEscalated), int64(e.StatusEvents), int64(e.CallsHeld),
+		int64(e.DeparturesAllocated), int64(e.DeparturesDone)}
 }
 
 func (c evidenceCounts) evidence() kinbridge.Evidence {
 	return kinbridge.Evidence{Households: int(c[0]), HouseholdsVisited: int(c[1]), Visits: int(c[2]), ProblemsRaised: int(c[3]),
-		ProblemsResolved: int(c[4]), ProblemsOpen: int(c[5]), ProblemsEscalated: int(c[6]), StatusEvents: int(c[7]), CallsHeld: int(c[8])}
+		ProblemsResolved: int(c[4]), ProblemsOpen: int(c[5]), ProblemsEscalated: int(c[6]), StatusEvents: int(c[7]), CallsHeld: int(c[8]),
+		DeparturesAllocated: int(c[9]), DeparturesDone: int(c[10])}
 }
 
 // dest is the scan destination of the counts, in the order of

@@ -158,8 +158,9 @@ const activeProblem = "p.status IN ('open', 'in_progress', 'referred')"
 // household without one) in the subtree now, and how many of them were
 // visited; the visits the subtree's units recorded; the problems of the
 // subtree's households raised, resolved, raised and still active, and
-// escalated; the status events recorded in the subtree's units; and the
-// calls held at the subtree's offices (by their start).
+// escalated; the status events recorded in the subtree's units; the
+// calls held at the subtree's offices (by their start); and the departure
+// requests of the subtree's households allocated and departed.
 func (tx *Tx) ComputeEvidence(ctx context.Context, f kinbridge.EvidenceFilter) (*kinbridge.Evidence, error) {
 	since, until := micro(f.Since), micro(f.Until)
 	if until.IsZero() {
@@ -218,6 +219,18 @@ func (tx *Tx) ComputeEvidence(ctx context.Context, f kinbridge.EvidenceFilter) (
 	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM calls c WHERE c.status = 'held' AND c.start_at >= ? AND c.start_at < ?"+and(cScope),
 		append([]any{since, until}, cArgs...)...).Scan(&ev.CallsHeld); err != nil {
 		return nil, tx.store.mapError(err, "evidence: calls held", "call")
+	}
+
+	dScope, dArgs := scopeCond("h.unit_id", f.PathPrefix, "")
+	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM departure_requests d JOIN households h ON h.id = d.household_id"+
+		" WHERE d.allocated_at >= ? AND d.allocated_at < ?"+and(dScope),
+		append([]any{since, until}, dArgs...)...).Scan(&ev.DeparturesAllocated); err != nil {
+		return nil, tx.store.mapError(err, "evidence: departures allocated", "departure request")
+	}
+	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM departure_requests d JOIN households h ON h.id = d.household_id"+
+		" WHERE d.status = 'departed' AND d.departed_at >= ? AND d.departed_at < ?"+and(dScope),
+		append([]any{since, until}, dArgs...)...).Scan(&ev.DeparturesDone); err != nil {
+		return nil, tx.store.mapError(err, "evidence: departures done", "departure request")
 	}
 
 	sScope, sArgs := scopeCond("s.unit_id", f.PathPrefix, "")

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 	cases = append(cases, directiveCases...)
 	cases = append(cases, callsCases...)
 	cases = append(cases, callsServiceCases...)
+	cases = append(cases, departuresCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -57,6 +57,14 @@ type authzCase struct {
 	exceptionID     int64
 	calendarTokenID int64
 	feedToken       string
+
+	// The departure list's records, fresh for each case of a departures
+	// route: see departureRecords.
+	departure      *kinbridge.DepartureRequest
+	residentCodeID int64
+	residentCode   string
+	policyID       int64
+	crossingID     int64
 }
 
 // queryInput is the query of a GET (the path has none).
@@ -423,7 +431,8 @@ func relationsOf(rt route) []kinbridge.Relation {
 		targetHousehold, targetPerson, targetRelative, targetHouseholdField,
 		targetProblem, targetVisit, targetVisitPlan,
 		targetDirective, targetReceived, targetAssignment, targetReview, targetAttachment, targetIssuerField,
-		targetCall, targetCallPlan, targetRosterException:
+		targetCall, targetCallPlan, targetRosterException,
+		targetDeparture, targetResidentCode:
 		return kinbridge.Relations
 	}
 	// Programmes are agency-wide; imports and tokens are the caller's own.
@@ -435,7 +444,13 @@ func expectation(rt route, role kinbridge.Role, rel kinbridge.Relation) string {
 	if rt.public {
 		return "allow"
 	}
-	return kinbridge.Expect(role, rt.action, rel)
+	want := kinbridge.Expect(role, rt.action, rel)
+	if want == "allow" && agencyWideRoute(rt) {
+		// Allocation writes requests of every unit: only users of the top
+		// unit allocate, and the actor works in a unit below it.
+		return "forbidden"
+	}
+	return want
 }
 
 // targetField is the input that names the target of a create route: a unit
@@ -561,6 +576,9 @@ func TestAuthorization(t *testing.T) {
 					if callsRoute(rt) {
 						callRecords(t, c, rt, rooms[rel])
 					}
+					if departuresRoute(rt) {
+						departureRecords(t, c, rt)
+					}
 					switch rt.target {
 					case targetOwnToken:
 						c.tokenID, _ = f.apiToken(actor)
@@ -623,6 +641,14 @@ func authzRequest(t *testing.T, rt route, c *authzCase) (*http.Response, string)
 		id = c.exceptionID
 	case targetOwnCalendarToken:
 		id = c.calendarTokenID
+	case targetDeparture:
+		id = c.departure.ID
+	case targetResidentCode:
+		id = c.residentCodeID
+	case targetDeparturePolicy:
+		id = c.policyID
+	case targetCrossing:
+		id = c.crossingID
 	}
 	path = strings.NewReplacer("{day}", seoulToday(), "{week}", thisMonday(time.Now(), c.unit.Location()), "{file}", c.feedToken+".ics").Replace(path)
 	if rt.target == targetOwnImport {

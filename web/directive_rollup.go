@@ -297,6 +297,8 @@ func evidenceLines(v *view, e *kinbridge.Evidence) [][]string {
 		{v.T("evidence.problems_escalated"), n(e.ProblemsEscalated)},
 		{v.T("evidence.status_events"), n(e.StatusEvents)},
 		{v.T("evidence.calls_held"), n(e.CallsHeld)},
+		{v.T("evidence.departures_allocated"), n(e.DeparturesAllocated)},
+		{v.T("evidence.departures_done"), n(e.DeparturesDone)},
 	}
 }
 

@@ -30,6 +30,8 @@ type householdPage struct {
 	CaseOfficers []option
 	// Calls is set for roles that see the household's family calls.
 	Calls bool
+	// Departures is set for roles that see the departure list.
+	Departures bool
 }
 
 // visitForm is what the visit form of the household page offers: the
@@ -119,6 +121,15 @@ func (s *Server) renderHousehold(w http.ResponseWriter, r *http.Request, status 
 		}
 		page.Timeline = append(page.Timeline, items...)
 		page.Calls = true
+	}
+	if v.Can(string(kinbridge.ActionDepartureView)) {
+		items, err := s.departureTimeline(r, v, rec.Household.ID)
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		page.Timeline = append(page.Timeline, items...)
+		page.Departures = true
 	}
 	sortTimeline(page.Timeline)
 	v.Data = page

@@ -38,6 +38,10 @@ const (
 	targetCallPlan                           // the {id} in the path is a weekly call plan (by its unit)
 	targetRosterException                    // the {id} in the path is a roster exception (by its office)
 	targetOwnCalendarToken                   // the {id} in the path is one of the caller's calendar feed tokens
+	targetDeparture                          // the {id} in the path is a departure request (by its household's unit)
+	targetResidentCode                       // the {id} in the path is a resident code (by its request's household's unit)
+	targetDeparturePolicy                    // the {id} in the path is a departure policy version (agency-wide)
+	targetCrossing                           // the {id} in the path is a border crossing (agency-wide)
 )
 
 // String describes the target for docs/AUTHORIZATION.md.
@@ -91,6 +95,14 @@ func (t targetKind) String() string {
 		return "roster exception `{id}` (by its office)"
 	case targetOwnCalendarToken:
 		return "own calendar feed token `{id}`"
+	case targetDeparture:
+		return "departure request `{id}` (by its household's unit)"
+	case targetResidentCode:
+		return "resident code `{id}` (by its request's household's unit)"
+	case targetDeparturePolicy:
+		return "departure policy `{id}` (agency-wide)"
+	case targetCrossing:
+		return "crossing `{id}` (agency-wide)"
 	}
 	return "—"
 }
@@ -144,6 +156,10 @@ func (s *Server) routeTable() []route {
 		callBook   = kinbridge.ActionCallBook
 		callPlan   = kinbridge.ActionCallPlan
 		callConfig = kinbridge.ActionCallConfigure
+		depView    = kinbridge.ActionDepartureView
+		depRecord  = kinbridge.ActionDepartureRecord
+		depPolicy  = kinbridge.ActionDeparturePolicy
+		depAlloc   = kinbridge.ActionDepartureAllocate
 	)
 	page := func(method, pattern string, action kinbridge.Action, target targetKind, h http.HandlerFunc) route {
 		return route{method: method, pattern: pattern, action: action, target: target, handler: h}
@@ -281,6 +297,35 @@ func (s *Server) routeTable() []route {
 		page("POST", "/programmes/{id}/call-policy", progManage, targetProgramme, s.setCallPolicy),
 		public("GET", "/calendar/{file}", false, s.serveCalendarFeed),
 
+		// The departure list: requests ranked under the adopted policy,
+		// their changes and residents' codes, the policy editor with its
+		// preview, crossings with allocation, forecast and day sheets, and
+		// the residents' own page.
+		page("GET", "/departures", depView, targetNone, s.showDepartures),
+		page("GET", "/departures/new", depRecord, targetNone, s.showDepartureNew),
+		page("POST", "/departures", depRecord, targetHouseholdField, s.createDeparture),
+		page("GET", "/departures/requests/{id}", depView, targetDeparture, s.showDeparture),
+		page("POST", "/departures/requests/{id}/withdraw", depRecord, targetDeparture, s.withdrawDeparture),
+		page("POST", "/departures/requests/{id}/departed", depRecord, targetDeparture, s.markDeparted),
+		page("POST", "/departures/requests/{id}/missed", depRecord, targetDeparture, s.markMissed),
+		page("POST", "/departures/requests/{id}/codes", depRecord, targetDeparture, s.createResidentCode),
+		page("POST", "/departures/codes/{id}/revoke", depRecord, targetResidentCode, s.revokeResidentCode),
+		page("GET", "/departures/policies", depView, targetNone, s.showDeparturePolicies),
+		page("POST", "/departures/policies", depPolicy, targetNone, s.createDeparturePolicy),
+		page("GET", "/departures/policies/{id}", depView, targetDeparturePolicy, s.showDeparturePolicy),
+		page("POST", "/departures/policies/{id}", depPolicy, targetDeparturePolicy, s.updateDeparturePolicy),
+		page("GET", "/departures/policies/{id}/preview", depPolicy, targetDeparturePolicy, s.showPolicyPreview),
+		page("POST", "/departures/policies/{id}/adopt", depPolicy, targetDeparturePolicy, s.adoptDeparturePolicy),
+		page("GET", "/departures/crossings", depView, targetNone, s.showCrossings),
+		page("POST", "/departures/crossings", depAlloc, targetNone, s.createCrossing),
+		page("GET", "/departures/crossings/{id}", depView, targetCrossing, s.showCrossing),
+		page("POST", "/departures/crossings/{id}", depAlloc, targetCrossing, s.updateCrossing),
+		page("POST", "/departures/crossings/{id}/days", depAlloc, targetCrossing, s.setCrossingDay),
+		page("POST", "/departures/crossings/{id}/allocate", depAlloc, targetCrossing, s.allocateCrossing),
+		page("GET", "/departures/crossings/{id}/days/{day}", depView, targetCrossing, s.showCrossingDay),
+		public("GET", "/resident", false, s.showResident),
+		public("POST", "/resident", false, s.lookUpResident),
+
 		// JSON API.
 		public("GET", "/api/v1/openapi.json", true, s.serveOpenAPI),
 		api("GET", "/me", self, targetNone, s.apiMe),
@@ -375,6 +420,30 @@ func (s *Server) routeTable() []route {
 		api("GET", "/calendar-tokens", self, targetNone, s.apiListCalendarTokens),
 		api("POST", "/calendar-tokens", callView, targetNone, s.apiCreateCalendarToken),
 		api("DELETE", "/calendar-tokens/{id}", self, targetOwnCalendarToken, s.apiRevokeCalendarToken),
+		api("GET", "/departures", depView, targetNone, s.apiListDepartures),
+		api("POST", "/departures", depRecord, targetHouseholdField, s.apiCreateDeparture),
+		api("GET", "/departures/{id}", depView, targetDeparture, s.apiGetDeparture),
+		api("POST", "/departures/{id}/withdraw", depRecord, targetDeparture, s.apiWithdrawDeparture),
+		api("POST", "/departures/{id}/departed", depRecord, targetDeparture, s.apiMarkDeparted),
+		api("POST", "/departures/{id}/missed", depRecord, targetDeparture, s.apiMarkMissed),
+		api("GET", "/departures/{id}/resident-codes", depView, targetDeparture, s.apiListResidentCodes),
+		api("POST", "/departures/{id}/resident-codes", depRecord, targetDeparture, s.apiCreateResidentCode),
+		api("DELETE", "/resident-codes/{id}", depRecord, targetResidentCode, s.apiRevokeResidentCode),
+		api("GET", "/departure-policies", depView, targetNone, s.apiListPolicies),
+		api("POST", "/departure-policies", depPolicy, targetNone, s.apiCreatePolicy),
+		api("GET", "/departure-policies/{id}", depView, targetDeparturePolicy, s.apiGetPolicy),
+		api("PUT", "/departure-policies/{id}", depPolicy, targetDeparturePolicy, s.apiUpdatePolicy),
+		api("GET", "/departure-policies/{id}/preview", depPolicy, targetDeparturePolicy, s.apiPreviewPolicy),
+		api("POST", "/departure-policies/{id}/adopt", depPolicy, targetDeparturePolicy, s.apiAdoptPolicy),
+		api("GET", "/crossings", depView, targetNone, s.apiListCrossings),
+		api("POST", "/crossings", depAlloc, targetNone, s.apiCreateCrossing),
+		api("GET", "/crossings/{id}", depView, targetCrossing, s.apiGetCrossing),
+		api("PUT", "/crossings/{id}", depAlloc, targetCrossing, s.apiUpdateCrossing),
+		api("PUT", "/crossings/{id}/days/{day}", depAlloc, targetCrossing, s.apiSetCrossingDay),
+		api("POST", "/crossings/{id}/allocate", depAlloc, targetCrossing, s.apiAllocate),
+		api("GET", "/crossings/{id}/forecast", depView, targetCrossing, s.apiForecast),
+		api("GET", "/crossings/{id}/days/{day}", depView, targetCrossing, s.apiDaySheet),
+		public("POST", "/api/v1/resident-lookup", true, s.apiResidentLookup),
 	}
 }
 

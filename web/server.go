@@ -54,6 +54,7 @@ type Server struct {
 	csrf       *http.CrossOriginProtection
 	imports    *importJobs
 	feeds      *feedLimiter // wrong calendar feed tokens per address
+	residents  *feedLimiter // resident code look-ups per address
 }
 
 // NewServer returns a server for svc. It panics only on a programming error
@@ -63,7 +64,8 @@ func NewServer(svc *kinbridge.Service, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux(), imports: newImportJobs(), feeds: newFeedLimiter()}
+	s := &Server{svc: svc, opts: opts, logger: opts.Logger, mux: http.NewServeMux(), imports: newImportJobs(), feeds: newFeedLimiter(),
+		residents: newFeedLimiter()}
 	cats, err := loadCatalogs()
 	if err != nil {
 		panic(err)

@@ -23,6 +23,9 @@ type timelineItem struct {
 	Visit   *visitItem
 	Problem *problemItem
 	Call    *callItem
+	// Departure is a step of a departure request: put on the list, given
+	// a travel day, departed or withdrawn.
+	Departure *departureItem
 }
 
 // visitItem is a visit on a timeline, with the names of the officers who
