@@ -91,7 +91,7 @@ var Policy = []Permission{
 	{ActionDepartureView, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "see the departure list with ranks and reasons, policies, crossings, forecasts and day sheets"},
 	{ActionDepartureRecord, []Role{RoleAdministrator, RoleSupervisor, RoleOfficer}, "put people on the departure list, withdraw them, record departures and missed days, print resident codes"},
 	{ActionDeparturePolicy, []Role{RoleAdministrator}, "edit, preview and adopt the departure priority policy"},
-	{ActionDepartureAllocate, []Role{RoleAdministrator, RoleSupervisor}, "open and close crossings, set their capacities, allocate travel days"},
+	{ActionDepartureAllocate, []Role{RoleAdministrator, RoleSupervisor}, "open and close crossings, set their capacities, allocate travel days (allocation itself only at the top unit: it moves requests of the whole agency)"},
 }
 
 // Allowed reports whether the role may perform the action at all.

@@ -157,7 +157,7 @@ func (r *DepartureRequest) Validate() error {
 	}
 	for i, m := range r.Members {
 		if m.PersonID == 0 || slices.IndexFunc(r.Members, func(o DepartureMember) bool { return o.PersonID == m.PersonID }) != i {
-			return FieldError(fmt.Sprintf("members[%d].person_id", i), "error.departure.member", "Each member once.")
+			return FieldError(fmt.Sprintf("members[%d].person_id", i), "error.departure.member_twice", "Each member once.")
 		}
 	}
 	return nil

@@ -511,8 +511,27 @@ func (s *Service) WithdrawDepartureRequest(ctx context.Context, id int64, versio
 
 // MarkDeparted records that an allocated request's party left on its day.
 func (s *Service) MarkDeparted(ctx context.Context, id int64, version int) (*DepartureRequest, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.changeDeparture(ctx, id, version, DepartureDeparted, "departure.departed", func(tx Tx, r *DepartureRequest) (map[string]any, error) {
 		r.Status, r.DepartedAt = DepartureDeparted, tx.Now()
+		// The registry learns it too: each member's status history gets
+		// the departure, dated today where the household lives.
+		today := tx.Now().In(unitLocation(ctx, tx, r.UnitID)).Format(time.DateOnly)
+		for _, m := range r.Members {
+			e := &StatusEvent{PersonID: m.PersonID, Kind: EventDeparted, Date: today,
+				Note: fmt.Sprintf("Departed through the departure list (request %d).", r.ID)}
+			p, err := addStatusEvent(ctx, tx, a, e)
+			if err != nil {
+				return nil, fmt.Errorf("person %d: %w", m.PersonID, err)
+			}
+			if err := s.audit(ctx, tx, a, AuditEvent{Action: "person.status", RecordType: "person", RecordID: p.ID, UnitID: e.UnitID,
+				Detail: map[string]any{"kind": string(e.Kind), "date": e.Date, "status": string(p.Status), "departure_request": r.ID}}); err != nil {
+				return nil, err
+			}
+		}
 		return map[string]any{"crossing_id": r.CrossingID, "day": r.Day}, nil
 	})
 }

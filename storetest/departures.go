@@ -189,6 +189,26 @@ func testDepartureStates(t *testing.T, open Opener) {
 	if dep.Status != kinbridge.DepartureDeparted || dep.DepartedAt.IsZero() {
 		t.Fatalf("departed = %+v", dep)
 	}
+	// Each member's registry record says so, with a status event.
+	if len(dep.Members) == 0 {
+		t.Fatal("the departed request has no members")
+	}
+	for _, m := range dep.Members {
+		var p *kinbridge.Person
+		var events []*kinbridge.StatusEvent
+		err := f.store.View(context.Background(), func(tx kinbridge.Tx) error {
+			var err error
+			if p, err = tx.FindPersonByID(context.Background(), m.PersonID); err != nil {
+				return err
+			}
+			events, err = tx.FindStatusEvents(context.Background(), kinbridge.StatusEventFilter{PersonID: m.PersonID})
+			return err
+		})
+		mustNoErr(t, err, "read the member")
+		if p.Status != kinbridge.StatusDeparted || len(events) == 0 || events[0].Kind != kinbridge.EventDeparted {
+			t.Errorf("member %d after departing: status %s, events %+v", m.PersonID, p.Status, events)
+		}
+	}
 	_, err = f.svc.MarkMissed(officer, d.ID, 0)
 	wantRefusal(t, err, kinbridge.ECONFLICT, "status", "error.departure.status")
 

@@ -14,7 +14,7 @@ import (
 const auditPerPage = 50
 
 // auditRecordTypes are the record types the audit filter offers.
-var auditRecordTypes = []string{"unit", "user", "api_token", "programme", "household", "person", "visit", "problem", "visit_plan", "notification", "call", "roster_exception", "call_plan", "calendar_token"}
+var auditRecordTypes = []string{"unit", "user", "api_token", "programme", "household", "person", "visit", "problem", "visit_plan", "notification", "call", "roster_exception", "call_plan", "calendar_token", "departure_request", "departure_policy", "crossing"}
 
 type auditPage struct {
 	Entries     []auditRow

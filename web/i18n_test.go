@@ -199,7 +199,8 @@ func usedKeys(t *testing.T) map[string]string {
 		keys["directive.status."+string(st)] = "kinbridge.DirectiveStatus"
 	}
 	for _, k := range []string{kinbridge.NotifyDirective, kinbridge.NotifyDirectiveDue, kinbridge.NotifyDirectiveOverdue,
-		kinbridge.NotifyDirectiveWeekly, kinbridge.NotifyReportSubmitted, kinbridge.NotifyReportAccepted, kinbridge.NotifyReportReturned} {
+		kinbridge.NotifyDirectiveWeekly, kinbridge.NotifyReportSubmitted, kinbridge.NotifyReportAccepted, kinbridge.NotifyReportReturned,
+		kinbridge.NotifyCallCancelled, kinbridge.NotifyOfficeCallsCancelled, kinbridge.NotifyDepartureAllocated, kinbridge.NotifyDepartureOver} {
 		keys["notify."+k] = "notification kinds"
 	}
 	for _, a := range kinbridge.AssignmentActions {

@@ -61,6 +61,14 @@ func (l *localizer) Notification(n *kinbridge.Notification) string {
 		return l.T("notify."+n.Kind, a["title"])
 	case kinbridge.NotifyReportReturned:
 		return l.T("notify."+n.Kind, a["title"], a["note"])
+	case kinbridge.NotifyCallCancelled:
+		return l.T("notify."+n.Kind, a["household"], a["start"], a["reason"])
+	case kinbridge.NotifyOfficeCallsCancelled:
+		return l.T("notify."+n.Kind, a["calls"], a["reason"])
+	case kinbridge.NotifyDepartureAllocated:
+		return l.T("notify."+n.Kind, a["request"], a["household"], l.Day(a["day"]), a["crossing"])
+	case kinbridge.NotifyDepartureOver:
+		return l.T("notify."+n.Kind, a["crossing"], l.Day(a["day"]), a["request"])
 	}
 	return n.Text
 }
