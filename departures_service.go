@@ -348,7 +348,7 @@ func (s *Service) FindDepartureRequests(ctx context.Context, f DepartureFilter) 
 	f.PathPrefix = scopeOf(a)
 	var rs []*DepartureRequest
 	var total int
-	err = s.store.View(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		if rs, total, err = tx.FindDepartureRequests(ctx, f); err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func (s *Service) FindDepartureRequests(ctx context.Context, f DepartureFilter) 
 		for _, r := range rs {
 			b.fill(r)
 		}
-		return nil
+		return s.auditDepartureList(ctx, tx, a, rs)
 	})
 	if err != nil {
 		return nil, 0, err
@@ -388,6 +388,19 @@ func (s *Service) FindDepartureRequests(ctx context.Context, f DepartureFilter) 
 func scopeOf(a *Actor) string {
 	p, _ := a.ScopePrefix()
 	return p
+}
+
+// auditDepartureList records that the actor saw the requests (names of
+// persons among them) in a list: one entry for the list, one per request.
+func (s *Service) auditDepartureList(ctx context.Context, tx Tx, a *Actor, rs []*DepartureRequest) error {
+	events := make([]AuditEvent, 0, 1+len(rs))
+	events = append(events, AuditEvent{Action: "departure.list", RecordType: "departure_request", UnitID: a.UnitID,
+		Detail: map[string]any{"shown": len(rs)}})
+	for _, r := range rs {
+		events = append(events, AuditEvent{Action: "departure.list_result", RecordType: "departure_request", RecordID: r.ID, UnitID: r.UnitID,
+			Detail: map[string]any{"household_id": r.HouseholdID}})
+	}
+	return s.auditAll(ctx, tx, a, events)
 }
 
 // FindDepartureList returns a page of the agency-wide list ranked under the
@@ -411,7 +424,7 @@ func (s *Service) FindDepartureList(ctx context.Context, f DepartureFilter) (*De
 		f.Statuses = LiveDepartureStatuses
 	}
 	list := &DepartureList{}
-	err = s.store.View(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		rs, _, err := tx.FindDepartureRequests(ctx, f)
 		if err != nil {
 			return err
@@ -433,7 +446,7 @@ func (s *Service) FindDepartureList(ctx context.Context, f DepartureFilter) (*De
 		})
 		list.Policy, list.Total = b.policy, len(rs)
 		list.Requests = rs[min(offset, len(rs)):min(offset+limit, len(rs))]
-		return nil
+		return s.auditDepartureList(ctx, tx, a, list.Requests)
 	})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +268,19 @@ func testDeparturePolicyPreview(t *testing.T, open Opener) {
 		}
 	}
 	diff(t, "default order", []int64{d.ID, a.ID, b.ID, c.ID}, order)
+	// Seeing the list is audited: each request shown has its entry.
+	for _, id := range order {
+		var es []*kinbridge.AuditEntry
+		err := f.store.View(context.Background(), func(tx kinbridge.Tx) error {
+			var err error
+			es, err = tx.FindAuditEntries(context.Background(), kinbridge.AuditFilter{RecordType: "departure_request", RecordID: id, ActorID: f.adminHQ.ID, Limit: 100})
+			return err
+		})
+		mustNoErr(t, err, "read the audit log")
+		if !slices.ContainsFunc(es, func(e *kinbridge.AuditEntry) bool { return e.Action == "departure.list_result" }) {
+			t.Errorf("request %d was shown in the list, but the audit log has no entry of it", id)
+		}
+	}
 
 	v1 := &kinbridge.DeparturePolicy{Rules: departure.Policy{Name: "programme first",
 		Tiers:  []departure.Tier{{Name: "programme members", Fact: departure.FactProgramme}, {Name: "everyone", Fact: departure.FactAll}},
