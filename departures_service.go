@@ -633,38 +633,33 @@ func (s *Service) UpdateDeparturePolicy(ctx context.Context, p *DeparturePolicy)
 	})
 }
 
-// FindDeparturePolicy returns one version.
-func (s *Service) FindDeparturePolicy(ctx context.Context, id int64) (*DeparturePolicy, error) {
+// viewAgencyWide reads, in one read-only transaction, records that every
+// user whose role may do action sees, whatever their unit: policies and
+// crossings are the agency's.
+func viewAgencyWide[T any](ctx context.Context, s *Service, action Action, read func(Tx) (T, error)) (T, error) {
+	var v T
 	a, err := actor(ctx)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	if err := authorizeAction(a, ActionDepartureView); err != nil {
-		return nil, err
+	if err := authorizeAction(a, action); err != nil {
+		return v, err
 	}
-	var p *DeparturePolicy
 	err = s.store.View(ctx, func(tx Tx) error {
-		p, err = tx.FindDeparturePolicyByID(ctx, id)
+		v, err = read(tx)
 		return err
 	})
-	return p, err
+	return v, err
+}
+
+// FindDeparturePolicy returns one version.
+func (s *Service) FindDeparturePolicy(ctx context.Context, id int64) (*DeparturePolicy, error) {
+	return viewAgencyWide(ctx, s, ActionDepartureView, func(tx Tx) (*DeparturePolicy, error) { return tx.FindDeparturePolicyByID(ctx, id) })
 }
 
 // FindDeparturePolicies returns every version, newest first.
 func (s *Service) FindDeparturePolicies(ctx context.Context) ([]*DeparturePolicy, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorizeAction(a, ActionDepartureView); err != nil {
-		return nil, err
-	}
-	var ps []*DeparturePolicy
-	err = s.store.View(ctx, func(tx Tx) error {
-		ps, err = tx.FindDeparturePolicies(ctx)
-		return err
-	})
-	return ps, err
+	return viewAgencyWide(ctx, s, ActionDepartureView, func(tx Tx) ([]*DeparturePolicy, error) { return tx.FindDeparturePolicies(ctx) })
 }
 
 // PreviewDeparturePolicy ranks the live requests under the version and
@@ -858,36 +853,12 @@ func (s *Service) SetCrossingDayCapacity(ctx context.Context, crossingID int64, 
 
 // FindCrossing returns one crossing with its overrides.
 func (s *Service) FindCrossing(ctx context.Context, id int64) (*Crossing, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorizeAction(a, ActionDepartureView); err != nil {
-		return nil, err
-	}
-	var c *Crossing
-	err = s.store.View(ctx, func(tx Tx) error {
-		c, err = tx.FindCrossingByID(ctx, id)
-		return err
-	})
-	return c, err
+	return viewAgencyWide(ctx, s, ActionDepartureView, func(tx Tx) (*Crossing, error) { return tx.FindCrossingByID(ctx, id) })
 }
 
 // FindCrossings returns the crossings by name.
 func (s *Service) FindCrossings(ctx context.Context) ([]*Crossing, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorizeAction(a, ActionDepartureView); err != nil {
-		return nil, err
-	}
-	var cs []*Crossing
-	err = s.store.View(ctx, func(tx Tx) error {
-		cs, err = tx.FindCrossings(ctx)
-		return err
-	})
-	return cs, err
+	return viewAgencyWide(ctx, s, ActionDepartureView, func(tx Tx) ([]*Crossing, error) { return tx.FindCrossings(ctx) })
 }
 
 // agencyWide refuses an allocation by a user below the top of the tree:
