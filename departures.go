@@ -131,6 +131,19 @@ type DepartureRequest struct {
 	Rank       int
 	RankReason string // e.g. "tier 1: programme member; 3 vulnerability points (age 78, illness); registered 2026-03-02"
 	Expected   string
+	// Why is the reason item by item, for pages in other languages.
+	Why *RankWhy
+}
+
+// RankWhy is the reason of a rank, item by item: the tier (its number from
+// 1, 0 for none, and its name as the policy gives it), the points and what
+// gave them, and the registration day (UTC).
+type RankWhy struct {
+	Tier       int
+	TierName   string
+	Points     int
+	Facts      []departure.PointFact
+	Registered string
 }
 
 // Size is the number of persons travelling.

@@ -174,6 +174,12 @@ func readDepartureBoard(ctx context.Context, tx Tx, loc *time.Location) (*depart
 func (b *departureBoard) fill(r *DepartureRequest) {
 	if rk, ok := b.ranked[r.ID]; ok && r.Status.Live() {
 		r.Rank, r.RankReason, r.Expected = rk.Rank, rk.Reason, b.expected[r.ID]
+		why := &RankWhy{Points: rk.Points, Facts: rk.Facts, Registered: rk.Request.RegisteredAt.UTC().Format(time.DateOnly)}
+		if b.policy != nil && rk.Tier < len(b.policy.Rules.Tiers) {
+			tiers := b.policy.Rules.Tiers
+			why.Tier, why.TierName = rk.Tier+1, tiers[rk.Tier].Name
+		}
+		r.Why = why
 	}
 }
 

@@ -95,7 +95,17 @@ type Ranked struct {
 	Tier   int
 	Points int      // vulnerability points
 	Detail []string // what gave the points, e.g. "age 78", "illness"
-	Reason string   // e.g. "tier 1: programme member; 3 vulnerability points (age 78, illness); registered 2026-03-02"
+	// Facts say the same as Detail, item by item, for a translation.
+	Facts  []PointFact
+	Reason string // e.g. "tier 1: programme member; 3 vulnerability points (age 78, illness); registered 2026-03-02"
+}
+
+// PointFact is one item of what gave a request its points: a member's age
+// (Fact FactAgeAtLeast, Age set), or a fact and how many members have it.
+type PointFact struct {
+	Fact  string `json:"fact"`
+	Age   int    `json:"age,omitempty"`
+	Count int    `json:"count,omitempty"`
 }
 
 // Day is one day of a crossing's capacity, in persons.

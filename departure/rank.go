@@ -74,9 +74,10 @@ func tierOf(p *Policy, r *Request) int {
 // age earned points (once, however many age rules), the fact's label for
 // the others, with "×n" when n members have it. Rules worth 0 give no
 // detail.
-func pointsOf(p *Policy, r *Request, on time.Time) (int, []string) {
+func pointsOf(p *Policy, r *Request, on time.Time) (int, []string, []PointFact) {
 	total := 0
 	var detail []string
+	var facts []PointFact
 	aged := map[int]bool{}      // member index → labelled
 	counted := map[string]int{} // fact → index in detail
 	for _, rule := range p.Points {
@@ -95,6 +96,7 @@ func pointsOf(p *Policy, r *Request, on time.Time) (int, []string) {
 				if !aged[j] {
 					aged[j] = true
 					detail = append(detail, "age "+strconv.Itoa(age))
+					facts = append(facts, PointFact{Fact: FactAgeAtLeast, Age: age})
 				}
 			} else if m.has(rule.Fact) {
 				n++
@@ -115,13 +117,15 @@ func pointsOf(p *Policy, r *Request, on time.Time) (int, []string) {
 			}
 			if i, ok := counted[rule.Fact]; ok {
 				detail[i] = label // the same fact in two rules: one label
+				facts[i] = PointFact{Fact: rule.Fact, Count: n}
 			} else {
 				counted[rule.Fact] = len(detail)
 				detail = append(detail, label)
+				facts = append(facts, PointFact{Fact: rule.Fact, Count: n})
 			}
 		}
 	}
-	return total, detail
+	return total, detail, facts
 }
 
 // reason writes the explanation of a rank, e.g. "tier 1: programme
@@ -160,8 +164,8 @@ func Rank(p *Policy, reqs []*Request, on time.Time) []Ranked {
 	out := make([]Ranked, len(reqs))
 	for i, r := range reqs {
 		tier := tierOf(p, r)
-		points, detail := pointsOf(p, r, on)
-		out[i] = Ranked{Request: r, Tier: tier, Points: points, Detail: detail,
+		points, detail, facts := pointsOf(p, r, on)
+		out[i] = Ranked{Request: r, Tier: tier, Points: points, Detail: detail, Facts: facts,
 			Reason: reason(p, tier, points, detail, r.RegisteredAt)}
 	}
 	slices.SortStableFunc(out, func(a, b Ranked) int {

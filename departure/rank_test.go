@@ -2,7 +2,9 @@ package departure
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -138,6 +140,21 @@ func TestReasons(t *testing.T) {
 			if got.Rank != 1 || got.Tier != tt.tier || got.Points != tt.points || got.Reason != tt.reason {
 				t.Errorf("Rank = rank %d tier %d points %d %q\nwant rank 1 tier %d points %d %q",
 					got.Rank, got.Tier, got.Points, got.Reason, tt.tier, tt.points, tt.reason)
+			}
+			// The facts say what the detail says, item by item.
+			var said []string
+			for _, f := range got.Facts {
+				switch {
+				case f.Fact == FactAgeAtLeast:
+					said = append(said, fmt.Sprintf("age %d", f.Age))
+				case f.Count > 1:
+					said = append(said, fmt.Sprintf("%s ×%d", factLabel[f.Fact], f.Count))
+				default:
+					said = append(said, factLabel[f.Fact])
+				}
+			}
+			if !slices.Equal(said, got.Detail) {
+				t.Errorf("facts %+v say %q, detail says %q", got.Facts, said, got.Detail)
 			}
 		})
 	}

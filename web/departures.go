@@ -33,6 +33,44 @@ func (l *localizer) DepartureFact(f string) string { return l.code("departure.fa
 // FitRule names a fit rule in the language.
 func (l *localizer) FitRule(r string) string { return l.code("departure.fit.", r) }
 
+// DepartureReason says why a request has its rank, in the language: the
+// tier, the vulnerability points and what gave them, the registration
+// day — the items of the service's English reason (r.RankReason).
+func (l *localizer) DepartureReason(r *kinbridge.DepartureRequest) string {
+	w := r.Why
+	if w == nil {
+		return r.RankReason
+	}
+	tier := l.T("departure.why.no_tier")
+	if w.Tier > 0 {
+		tier = l.T("departure.why.tier", w.Tier, w.TierName)
+	}
+	var points string
+	switch w.Points {
+	case 0:
+		points = l.T("departure.why.points_none")
+	case 1:
+		points = l.T("departure.why.point_one")
+	default:
+		points = l.T("departure.why.points", w.Points)
+	}
+	if w.Points > 0 && len(w.Facts) > 0 {
+		items := make([]string, len(w.Facts))
+		for i, f := range w.Facts {
+			switch {
+			case f.Fact == departure.FactAgeAtLeast:
+				items[i] = l.T("departure.why.age", f.Age)
+			case f.Count > 1:
+				items[i] = l.T("departure.why.count", l.code("departure.why.fact.", f.Fact), f.Count)
+			default:
+				items[i] = l.code("departure.why.fact.", f.Fact)
+			}
+		}
+		points = l.T("departure.why.points_detail", points, strings.Join(items, l.T("departure.why.list_sep")))
+	}
+	return l.T("departure.why", tier, points, l.Day(w.Registered))
+}
+
 // MissedRule names a missed-day rule in the language.
 func (l *localizer) MissedRule(r string) string { return l.code("departure.missed.", r) }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kinbridge/kinbridge"
 	"github.com/kinbridge/kinbridge/departure"
@@ -435,6 +436,38 @@ func TestDepartureCodesTranslated(t *testing.T) {
 			if _, ok := cats[lang][k]; !ok {
 				t.Errorf("%s.json lacks %s", lang, k)
 			}
+		}
+	}
+}
+
+// TestDepartureReasonTranslated: a rank's reason is said in the reader's
+// language, item by item; in English it is the service's own sentence.
+func TestDepartureReasonTranslated(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &departure.Policy{Tiers: []departure.Tier{{Name: "programme members", Fact: departure.FactProgramme}, {Name: "everyone", Fact: departure.FactAll}},
+		Points: []departure.PointRule{{Fact: departure.FactAgeAtLeast, Threshold: 70, Points: 2}, {Fact: departure.FactIllness, Points: 1}}}
+	reg := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	req := &departure.Request{ID: 1, RegisteredAt: reg, Members: []departure.Member{{ProgrammeMember: true, BirthDate: "1948-01-01", Illness: true}}}
+	rk := departure.Rank(p, []*departure.Request{req}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))[0]
+	r := &kinbridge.DepartureRequest{RankReason: rk.Reason, Why: &kinbridge.RankWhy{Tier: rk.Tier + 1, TierName: p.Tiers[rk.Tier].Name,
+		Points: rk.Points, Facts: rk.Facts, Registered: "2026-03-02"}}
+	for lang, want := range map[string][]string{
+		kinbridge.LangEnglish: {"tier 1: programme members; 3 vulnerability points (age 78, illness); registered "},
+		kinbridge.LangKorean:  {"1순위: programme members", "취약 점수 3점 (78세, 질병)", "등록 "},
+		kinbridge.LangChinese: {"第1级：programme members", "脆弱性分数 3 分（78岁、疾病）", "登记于 "},
+	} {
+		l := newLocalizer(cats, lang)
+		got := l.DepartureReason(r)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: reason %q lacks %q", lang, got, w)
+			}
+		}
+		if !strings.HasSuffix(got, l.Day("2026-03-02")) {
+			t.Errorf("%s: reason %q does not end with the registration day %q", lang, got, l.Day("2026-03-02"))
 		}
 	}
 }
