@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -130,40 +132,70 @@ func testCallsConcurrentService(t *testing.T, open Opener) {
 	checkCallInvariants(t, stored, f.loc, 2)
 }
 
-// checkCallInvariants checks booked calls against the rules from scratch:
-// overlaps of officers' time, rooms, one call a household a day, the quota.
+// checkCallInvariants checks booked calls against the rules from scratch
+// (CallRuleViolations).
 func checkCallInvariants(t *testing.T, calls []*kinbridge.Call, loc *time.Location, quota int) {
 	t.Helper()
-	var live []*kinbridge.Call
-	for _, c := range calls {
-		if c.Status != kinbridge.CallCancelled {
-			live = append(live, c)
-		}
+	for _, v := range CallRuleViolations(calls, loc, quota) {
+		t.Error(v)
 	}
+}
+
+// CallRuleViolations checks calls against the booking rules from scratch,
+// without the service or the claims: no officer's time (a home call's
+// whole block) or room used by two live calls at once, every call with an
+// officer, at most one call a household a day and quota calls a week (ISO
+// weeks and days in loc; a call the officer missed gives its seat back). It
+// returns a line for each rule broken.
+func CallRuleViolations(calls []*kinbridge.Call, loc *time.Location, quota int) []string {
+	var out []string
 	perDay := map[string]int{}
 	perWeek := map[string]int{}
-	for i, a := range live {
-		day := fmt.Sprint(a.HouseholdID, a.Start.In(loc).Format(time.DateOnly))
-		y, w := a.Start.In(loc).ISOWeek()
-		week := fmt.Sprint(a.HouseholdID, y, w)
-		perDay[day]++
-		perWeek[week]++
-		if perDay[day] > 1 {
-			t.Errorf("household %d has %d calls on a day", a.HouseholdID, perDay[day])
+	byOfficer := map[int64][]*kinbridge.Call{}
+	byRoom := map[int64][]*kinbridge.Call{}
+	for _, c := range calls {
+		if c.Status == kinbridge.CallCancelled {
+			continue
 		}
-		if perWeek[week] > quota {
-			t.Errorf("household %d has %d calls in week %d-W%02d", a.HouseholdID, perWeek[week], y, w)
+		local := c.Start.In(loc)
+		day := fmt.Sprint(c.HouseholdID, " ", local.Format(time.DateOnly))
+		if perDay[day]++; perDay[day] == 2 {
+			out = append(out, fmt.Sprintf("household %d has more than one call on %s", c.HouseholdID, local.Format(time.DateOnly)))
 		}
-		if a.OfficerID == 0 {
-			t.Errorf("call %d has no officer", a.ID)
-		}
-		for _, b := range live[:i] {
-			if a.OfficerID == b.OfficerID && a.Start.Before(b.BlockEnd) && b.Start.Before(a.BlockEnd) {
-				t.Errorf("officer %d double booked: calls %d and %d", a.OfficerID, a.ID, b.ID)
+		if c.Status != kinbridge.CallOfficerMissing {
+			y, w := local.ISOWeek()
+			week := fmt.Sprintf("%d %d-W%02d", c.HouseholdID, y, w)
+			if perWeek[week]++; perWeek[week] == quota+1 {
+				out = append(out, fmt.Sprintf("household %d has more than %d calls in week %d-W%02d", c.HouseholdID, quota, y, w))
 			}
-			if a.RoomID != 0 && a.RoomID == b.RoomID && a.Start.Before(b.End) && b.Start.Before(a.End) {
-				t.Errorf("room %d double booked: calls %d and %d", a.RoomID, a.ID, b.ID)
+		}
+		if c.OfficerID == 0 {
+			out = append(out, fmt.Sprintf("call %d has no officer", c.ID))
+		} else {
+			byOfficer[c.OfficerID] = append(byOfficer[c.OfficerID], c)
+		}
+		if c.RoomID != 0 {
+			byRoom[c.RoomID] = append(byRoom[c.RoomID], c)
+		}
+	}
+	// Sorted by start, a call overlaps an earlier one exactly when it
+	// starts before the latest end so far.
+	overlaps := func(what string, m map[int64][]*kinbridge.Call, end func(*kinbridge.Call) time.Time) {
+		for id, cs := range m {
+			slices.SortFunc(cs, func(a, b *kinbridge.Call) int { return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID)) })
+			var last *kinbridge.Call
+			for _, c := range cs {
+				if last != nil && c.Start.Before(end(last)) {
+					out = append(out, fmt.Sprintf("%s %d double booked: calls %d and %d", what, id, last.ID, c.ID))
+				}
+				if last == nil || end(c).After(end(last)) {
+					last = c
+				}
 			}
 		}
 	}
+	overlaps("officer", byOfficer, func(c *kinbridge.Call) time.Time { return c.BlockEnd })
+	overlaps("room", byRoom, func(c *kinbridge.Call) time.Time { return c.End })
+	slices.Sort(out)
+	return out
 }

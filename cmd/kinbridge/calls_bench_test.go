@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kinbridge/kinbridge"
+	"github.com/kinbridge/kinbridge/demo"
 	"github.com/kinbridge/kinbridge/storetest"
 	"github.com/kinbridge/kinbridge/web"
 )
@@ -252,69 +253,38 @@ func rootUnit(b *testing.B, p *storetest.CallsProvince) int64 {
 	return id
 }
 
-// checkCallRules reads every live call and counts the broken rules, and
-// the acknowledged bookings that are missing.
+// checkCallRules reads every call and counts the broken rules
+// (storetest.CallRuleViolations), and the acknowledged bookings that are
+// missing.
 func checkCallRules(b *testing.B, p *storetest.CallsProvince, acked map[int64]int64) int {
 	ctx := context.Background()
 	var calls []*kinbridge.Call
 	err := p.Store.View(ctx, func(tx kinbridge.Tx) error {
 		var err error
-		calls, _, err = tx.FindCalls(ctx, kinbridge.CallFilter{Limit: 10_000_000,
-			Statuses: []kinbridge.CallStatus{kinbridge.CallBooked, kinbridge.CallHeld, kinbridge.CallNoShow, kinbridge.CallOfficerMissing}})
+		calls, _, err = tx.FindCalls(ctx, kinbridge.CallFilter{Limit: 10_000_000})
 		return err
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	violations := 0
-	type span struct{ start, end time.Time }
-	officer, room := map[int64][]span{}, map[int64][]span{}
-	day, week := map[string]int{}, map[string]int{}
+	loc, err := time.LoadLocation(demo.TimeZone)
+	if err != nil {
+		b.Fatal(err)
+	}
+	violations := storetest.CallRuleViolations(calls, loc, kinbridge.DefaultCallPolicy.Quota)
+	for _, v := range violations {
+		b.Error(v)
+	}
 	live := map[int64]bool{}
 	for _, c := range calls {
-		live[c.ID] = true
-		if c.OfficerID != 0 {
-			officer[c.OfficerID] = append(officer[c.OfficerID], span{c.Start, c.BlockEnd})
-		}
-		if c.RoomID != 0 {
-			room[c.RoomID] = append(room[c.RoomID], span{c.Start, c.End})
-		}
-		day[fmt.Sprint(c.HouseholdID, c.Day)]++
-		if c.Status != kinbridge.CallOfficerMissing { // gives its quota seat back
-			week[fmt.Sprint(c.HouseholdID, c.Week)]++
-		}
+		live[c.ID] = c.Status != kinbridge.CallCancelled
 	}
-	overlaps := func(what string, m map[int64][]span) {
-		for id, ss := range m {
-			for i := range ss {
-				for j := i + 1; j < len(ss); j++ {
-					if ss[i].start.Before(ss[j].end) && ss[j].start.Before(ss[i].end) {
-						b.Errorf("%s %d booked twice at %s", what, id, ss[i].start)
-						violations++
-					}
-				}
-			}
-		}
-	}
-	overlaps("officer", officer)
-	overlaps("room", room)
-	for k, n := range day {
-		if n > 1 {
-			b.Errorf("household-day %s has %d calls", k, n)
-			violations++
-		}
-	}
-	for k, n := range week {
-		if n > kinbridge.DefaultCallPolicy.Quota {
-			b.Errorf("household-week %s has %d calls", k, n)
-			violations++
-		}
-	}
+	missing := 0
 	for id, h := range acked {
 		if !live[id] {
 			b.Errorf("call %d of household %d was acknowledged but is not there", id, h)
-			violations++
+			missing++
 		}
 	}
-	return violations
+	return len(violations) + missing
 }
