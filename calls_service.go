@@ -294,14 +294,21 @@ type bookingRetry struct{ err *Error }
 func (r *bookingRetry) Error() string { return r.err.Error() }
 
 // updateBooking runs a booking's transaction, again when it says to retry,
-// a few times; the last refusal is the answer.
+// a few times at most.
 func (s *Service) updateBooking(ctx context.Context, fn func(tx Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := s.store.Update(ctx, fn)
+	return retryBooking(func() error { return s.store.Update(ctx, fn) })
+}
+
+// retryBooking runs attempt again while it says to retry (a room or officer
+// another booking took while another was free), a few times at most, and
+// then answers with the last refusal.
+func retryBooking(attempt func() error) error {
+	for n := 1; ; n++ {
+		err := attempt()
 		var retry *bookingRetry
 		if !errors.As(err, &retry) {
 			return err
-		} else if attempt == bookingAttempts {
+		} else if n == bookingAttempts {
 			return retry.err
 		}
 	}
@@ -324,8 +331,8 @@ func (s *Service) BookCall(ctx context.Context, req BookCall) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		var c *Call
+	var c *Call
+	err = retryBooking(func() error {
 		var quota int
 		var existing bool
 		err := s.store.View(ctx, func(tx Tx) error {
@@ -333,21 +340,17 @@ func (s *Service) BookCall(ctx context.Context, req BookCall) (*Call, error) {
 			c, quota, existing, err = s.checkBooking(ctx, tx, a, req)
 			return err
 		})
-		if err == nil && !existing {
-			err = s.store.Update(ctx, func(tx Tx) error {
-				return s.storeBooking(ctx, tx, a, req, c, quota)
-			})
+		if err != nil || existing {
+			return err
 		}
-		var retry *bookingRetry
-		if !errors.As(err, &retry) {
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		} else if attempt == bookingAttempts {
-			return nil, retry.err
-		}
+		return s.store.Update(ctx, func(tx Tx) error {
+			return s.storeBooking(ctx, tx, a, req, c, quota)
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
+	return c, nil
 }
 
 // bookCall books req in tx (see BookCall): the checks and the write in one
