@@ -64,17 +64,21 @@ func (tx *Tx) FindUsers(ctx context.Context, f kinbridge.UserFilter) ([]*kinbrid
 	}
 	from := " FROM users u JOIN units n ON n.id = u.unit_id" + whereClause(where)
 
-	var total int
-	if err := tx.queryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
-		return nil, 0, tx.store.mapError(err, "count users", "user")
+	// Unpaged, the total is the number of users read: no count needed.
+	paged := f.Limit > 0 || f.Offset > 0
+	total := -1
+	if paged {
+		if err := tx.queryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+			return nil, 0, tx.store.mapError(err, "count users", "user")
+		}
 	}
 	q := userSelect + whereClause(where) + " ORDER BY u.username"
-	if f.Limit > 0 || f.Offset > 0 {
+	if paged {
 		limit := f.Limit
 		if limit <= 0 {
 			limit = math.MaxInt32
 		}
-		q, args = q+" LIMIT ? OFFSET ?", append(args, limit, max(f.Offset, 0))
+		q, args = q+" LIMIT ? OFFSET ?", append(args[:len(args):len(args)], limit, max(f.Offset, 0))
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -91,6 +95,9 @@ func (tx *Tx) FindUsers(ctx context.Context, f kinbridge.UserFilter) ([]*kinbrid
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, tx.store.mapError(err, "find users", "user")
+	}
+	if total < 0 {
+		total = len(users)
 	}
 	return users, total, nil
 }

@@ -1,0 +1,5 @@
+-- 0008_dashboard: the welfare dashboard of the whole tree counts the week's
+-- closed problems, and the 90 days' resolutions, of every unit. With no unit
+-- to seek, problems_closed (unit first) is read whole; this index reads the
+-- range of time alone.
+CREATE INDEX problems_closed_at ON problems (closed_at, status, category) WHERE closed_at IS NOT NULL;
