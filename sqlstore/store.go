@@ -108,6 +108,10 @@ type Store struct {
 	// head is the audit head as this store last committed it, or read it
 	// under the lock: an append's first guess (Tx.AuditHead).
 	head atomic.Pointer[kinbridge.AuditHead]
+	// commitMu lets one COMMIT that carries an audit append (Tx.commit) go
+	// at a time, so that each links its entry to the head the one before
+	// it committed, and none finds the head moved by a writer of this store.
+	commitMu sync.Mutex
 	// group queues the Update calls of a GroupCommit engine (group.go).
 	group writeGroup
 }
@@ -288,6 +292,15 @@ func (s *Store) runOnConn(ctx context.Context, db *sql.DB, fn func(kinbridge.Tx)
 
 // commit ends a transaction run by runOnConn: it sends the pending audit
 // append, if there is one, with the COMMIT (see Tx.AppendAudit).
+//
+// Such COMMITs take turns in the store (commitMu), and each links its entry
+// anew to the head as the one before it left it: were they to race, all but
+// one would find the head moved, and roll back to link again under the
+// head's row lock, holding it through more round trips. In turn, only the
+// round trip of the COMMIT itself is in series; the rest of every
+// transaction runs beside the others. Another store on the same database
+// (another process) may still move the head; that append fails, and is made
+// again under the lock, as before.
 func (tx *Tx) commit(ctx context.Context) error {
 	e := tx.pending
 	if e == nil {
@@ -297,22 +310,23 @@ func (tx *Tx) commit(ctx context.Context) error {
 		return nil
 	}
 	tx.pending = nil
-	stmts := []Statement{tx.appendStatement(e, true)}
-	if !tx.headLocked {
-		// The entry was linked to the head as the store remembered it,
-		// unlocked: another transaction may have moved it since. If so, the
-		// append fails, and the COMMIT with it; rolled back to here, the
-		// transaction is as it was, and the append can be made again.
-		stmts = append([]Statement{{Query: "SAVEPOINT audit_append"}}, stmts...)
+	if tx.headLocked {
+		// The head is this transaction's already: no one can move it.
+		if err := tx.store.dialect.Commit(ctx, tx.conn, []Statement{tx.appendStatement(e, true)}); err != nil {
+			return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
+		}
+		return nil
 	}
-	err := tx.store.dialect.Commit(ctx, tx.conn, stmts)
+	err := tx.commitInTurn(ctx, e)
 	if err == nil {
 		return nil
 	}
 	err = tx.store.dialect.MapError(err)
-	if tx.headLocked || !errors.Is(err, kinbridge.ErrAuditHeadMoved) {
+	if !errors.Is(err, kinbridge.ErrAuditHeadMoved) {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// Rolled back to before the append, the transaction is as it was, and
+	// the append can be made again, under the lock.
 	if _, err := tx.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT audit_append"); err != nil {
 		return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
 	}
@@ -323,6 +337,26 @@ func (tx *Tx) commit(ctx context.Context) error {
 		return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
 	}
 	return nil
+}
+
+// commitInTurn links e to the head the store last committed, and sends it
+// with the COMMIT, in the store's turn (commitMu). The head it links to is
+// not locked: if another store moved it, the append fails, and the COMMIT
+// with it, after a savepoint that keeps the rest of the transaction.
+func (tx *Tx) commitInTurn(ctx context.Context, e *kinbridge.AuditEntry) error {
+	s := tx.store
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	if h := s.head.Load(); h != nil && (e.Seq != h.Seq+1 || e.PrevHash != h.Hash) {
+		e.Link(*h, tx.now)
+		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+	}
+	err := s.dialect.Commit(ctx, tx.conn, []Statement{{Query: "SAVEPOINT audit_append"}, tx.appendStatement(e, true)})
+	if err == nil {
+		// Before the next in turn links to it.
+		s.noteAuditHead(tx.head)
+	}
+	return err
 }
 
 // rollback ends a transaction run by runOnConn that is not committed. A
