@@ -30,6 +30,7 @@ const (
 	departureMax      = 4000 // at most this many requests
 	departurePersonIn = 4    // one request in departurePersonIn is a resident alone
 	departureCapacity = 60   // persons a day at the open crossing, at most
+	departurePage     = 1000 // requests read at a time
 )
 
 // generateDepartures makes the departure list, after the calls.
@@ -136,12 +137,30 @@ func generateDepartures(ctx context.Context, svc *kinbridge.Service, seed uint64
 	// it; a few waiting requests were withdrawn.
 	clk.set(now.Add(-time.Hour))
 	today := kinbridge.LocalDay(now, loc)
+	// Their states after the allocation, read a page at a time: each read
+	// ranks the whole list once, so one read per request would rank it as
+	// many times as there are requests.
+	current := make(map[int64]*kinbridge.DepartureRequest, len(made))
+	for start := 0; start < len(made); start += departurePage {
+		ids := make([]int64, 0, departurePage)
+		for _, r := range made[start:min(start+departurePage, len(made))] {
+			ids = append(ids, r.ID)
+		}
+		rs, _, err := dsvc.FindDepartureRequests(ctx, kinbridge.DepartureFilter{IDs: ids, Limit: len(ids)})
+		if err != nil {
+			return fmt.Errorf("demo: departure requests: %w", err)
+		}
+		for _, r := range rs {
+			current[r.ID] = r
+		}
+	}
 	withdrawn, waiting, passed := 0, 0, 0
 	for _, r := range made {
-		cur, err := dsvc.FindDepartureRequest(ctx, r.ID)
-		if err != nil {
-			return fmt.Errorf("demo: departure request %d: %w", r.ID, err)
+		cur := current[r.ID]
+		if cur == nil {
+			return fmt.Errorf("demo: departure request %d: not found after the allocation", r.ID)
 		}
+		var err error
 		switch {
 		case cur.Status == kinbridge.DepartureAllocated && cur.Day < today:
 			if passed++; passed%8 == 3 {
