@@ -21,12 +21,12 @@ func (tx *Tx) callSelect() string {
 
 const callFrom = " FROM calls c JOIN units u ON u.id = c.unit_id"
 
-func scanCall(row interface{ Scan(...any) error }, extra ...any) (*kinbridge.Call, error) {
+func scanCall(row interface{ Scan(...any) error }) (*kinbridge.Call, error) {
 	var c kinbridge.Call
 	var rel string
-	err := row.Scan(append([]any{&c.ID, &c.HouseholdID, &c.UnitID, &c.UnitPath, &c.OfficerID, &c.RoomID, &c.Place,
+	err := row.Scan(&c.ID, &c.HouseholdID, &c.UnitID, &c.UnitPath, &c.OfficerID, &c.RoomID, &c.Place,
 		scanTime{&c.Start}, scanTime{&c.End}, scanTime{&c.BlockEnd}, &c.Week, &c.Day, &rel, &c.Status, &c.Note, &c.Reason,
-		&c.PlanID, &c.IdempotencyKey, &c.Sequence, &c.Version, &c.CreatedBy, scanTime{&c.Created}, scanTime{&c.Updated}}, extra...)...)
+		&c.PlanID, &c.IdempotencyKey, &c.Sequence, &c.Version, &c.CreatedBy, scanTime{&c.Created}, scanTime{&c.Updated})
 	if err != nil {
 		return nil, err
 	}
@@ -335,8 +335,11 @@ func (tx *Tx) FindCallByIdempotencyKey(ctx context.Context, userID int64, key st
 }
 
 // FindCalls returns the calls f selects, by start then id, and how many it
-// selects in all: the total comes with the page (COUNT(*) OVER ()), and
-// costs a query of its own only for a page past the end.
+// selects in all. A page that is not full, and not past the end, tells the
+// total itself (offset + its length); only a full page, or one past the
+// end, costs a count of its own. The reads the booking rules make are of
+// the first kind: a window function computing a total nobody reads would
+// cost them more than the rows themselves.
 func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbridge.Call, int, error) {
 	var where []string
 	var args []any
@@ -376,15 +379,15 @@ func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbrid
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	q := tx.callSelect() + ", COUNT(*) OVER ()" + callFrom + whereClause(where) + " ORDER BY c.start_at, c.id LIMIT ? OFFSET ?"
-	rows, err := tx.query(ctx, q, append(args[:len(args):len(args)], limit, max(f.Offset, 0))...)
+	offset := max(f.Offset, 0)
+	q := tx.callSelect() + callFrom + whereClause(where) + " ORDER BY c.start_at, c.id LIMIT ? OFFSET ?"
+	rows, err := tx.query(ctx, q, append(args[:len(args):len(args)], limit, offset)...)
 	if err != nil {
 		return nil, 0, tx.store.mapError(err, "find calls", "call")
 	}
 	cs := []*kinbridge.Call{}
-	total := 0
 	for rows.Next() {
-		c, err := scanCall(rows, &total)
+		c, err := scanCall(rows)
 		if err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("find calls: %w", err)
@@ -395,7 +398,8 @@ func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbrid
 	if err := rows.Err(); err != nil {
 		return nil, 0, tx.store.mapError(err, "find calls", "call")
 	}
-	if len(cs) == 0 && f.Offset > 0 {
+	total := offset + len(cs)
+	if len(cs) == limit || (len(cs) == 0 && offset > 0) {
 		if err := tx.queryRow(ctx, "SELECT COUNT(*)"+callFrom+whereClause(where), args...).Scan(&total); err != nil {
 			return nil, 0, tx.store.mapError(err, "count calls", "call")
 		}

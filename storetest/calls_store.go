@@ -564,6 +564,8 @@ func testCallsFind(t *testing.T, open Opener) {
 		{"no longer holding anyone", kinbridge.CallFilter{From: mon.Add(-8 * time.Hour), To: mon.Add(time.Hour), EndsAfter: mon.Add(30 * time.Minute)}, []int64{}, 0},
 		{"held or cancelled", kinbridge.CallFilter{Statuses: []kinbridge.CallStatus{kinbridge.CallHeld, kinbridge.CallCancelled}}, []int64{c3.ID}, 1},
 		{"page 2", kinbridge.CallFilter{Limit: 2, Offset: 2}, []int64{c1.ID, c3.ID}, 5},
+		{"last page, not full", kinbridge.CallFilter{Limit: 2, Offset: 4}, []int64{c5.ID}, 5},
+		{"one page, not full", kinbridge.CallFilter{HouseholdID: f.h1.ID, Limit: 4}, []int64{c1.ID, c3.ID, c5.ID}, 3},
 		{"past the end", kinbridge.CallFilter{Limit: 2, Offset: 6}, []int64{}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
