@@ -314,6 +314,13 @@ func retryBooking(attempt func() error) error {
 	}
 }
 
+// concurrentWriter is a Store that can say whether its read-write
+// transactions run beside each other (PostgreSQL's do; SQLite has one
+// writer at a time).
+type concurrentWriter interface {
+	WritesRunTogether() bool
+}
+
 // BookCall books one call after checking every rule the free slots apply,
 // naming the field at fault. An office call gets the first free room and,
 // unless the request names one, the first free officer on office duty. A
@@ -325,13 +332,27 @@ func retryBooking(attempt func() error) error {
 // call with its claims. The claims decide every race: a booking that two
 // requests passed the checks for at once commits once, and the other is
 // refused — or, when it lost a room or officer while another is free, or
-// raced a retry of itself, checked again on a new snapshot.
+// raced a retry of itself, checked again on a new snapshot. On a store whose
+// writers run beside each other, the checks and the write share one
+// read-write transaction instead, which holds no lock until the write.
 func (s *Service) BookCall(ctx context.Context, req BookCall) (*Call, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var c *Call
+	if w, ok := s.store.(concurrentWriter); ok && w.WritesRunTogether() {
+		// Checked and stored in one transaction: no read snapshot to begin
+		// and end apart.
+		err = s.updateBooking(ctx, func(tx Tx) error {
+			c, err = s.bookCall(ctx, tx, a, req, 0)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	err = retryBooking(func() error {
 		var quota int
 		var existing bool

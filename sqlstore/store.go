@@ -214,6 +214,10 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return s.dialect.Backup(ctx, path)
 }
 
+// WritesRunTogether says whether read-write transactions run beside each
+// other (engines without group commit's single writer: PostgreSQL).
+func (s *Store) WritesRunTogether() bool { return !s.dialect.GroupCommit && s.dialect.Commit != nil }
+
 // Update runs fn in a read-write transaction, committed if fn returns nil and
 // rolled back otherwise (and on panic).
 func (s *Store) Update(ctx context.Context, fn func(kinbridge.Tx) error) error {
