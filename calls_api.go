@@ -39,8 +39,17 @@ type FreeSlots struct {
 	Policy      CallPolicy  `json:"policy"`
 	Weeks       []QuotaWeek `json:"weeks"` // each ISO week the period touches
 	Slots       []Slot      `json:"slots"`
-	Reason      string      `json:"reason,omitempty"` // why there are none, when there are none
+	Reason      string      `json:"reason,omitempty"`      // why there are none, when there are none (English)
+	ReasonCode  string      `json:"reason_code,omitempty"` // the same, for translation: one of the NoSlots… codes
 }
+
+// Why a household has no free slot (FreeSlots.ReasonCode).
+const (
+	NoSlotsQuotaUsed = "quota_used" // its quota is used in every week of the period
+	NoSlotsNoPlace   = "no_place"   // its settings allow no place the policy allows
+	NoSlotsWindows   = "windows"    // none lies inside its windows
+	NoSlotsNone      = "none"       // none in the period
+)
 
 // QuotaWeek is a household's quota use in one ISO week.
 type QuotaWeek struct {

@@ -251,7 +251,7 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 		}
 		fs.Slots = board.FreeSlots(seeker, from, to, now)
 		if len(fs.Slots) == 0 {
-			fs.Reason = noSlotsReason(seeker, fs.Weeks)
+			fs.ReasonCode, fs.Reason = noSlotsReason(seeker, fs.Weeks)
 		}
 		return nil
 	})
@@ -261,8 +261,9 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 	return fs, nil
 }
 
-// noSlotsReason says why a household has no free slot.
-func noSlotsReason(h *CallSeeker, weeks []QuotaWeek) string {
+// noSlotsReason says why a household has no free slot: its code and, in
+// English, its reason.
+func noSlotsReason(h *CallSeeker, weeks []QuotaWeek) (code, reason string) {
 	full := 0
 	for _, w := range weeks {
 		if w.Used >= w.Quota {
@@ -271,13 +272,13 @@ func noSlotsReason(h *CallSeeker, weeks []QuotaWeek) string {
 	}
 	switch {
 	case len(weeks) > 0 && full == len(weeks):
-		return fmt.Sprintf("The household has used its %d calls in every week of the period.", h.Policy.Quota)
+		return NoSlotsQuotaUsed, fmt.Sprintf("The household has used its %d calls in every week of the period.", h.Policy.Quota)
 	case len(h.AllowedPlaces()) == 0:
-		return "The household's settings allow no place the policy allows."
+		return NoSlotsNoPlace, "The household's settings allow no place the policy allows."
 	case len(h.Settings.Windows) > 0:
-		return "No free office slot or home block lies inside the household's windows."
+		return NoSlotsWindows, "No free office slot or home block lies inside the household's windows."
 	}
-	return "No free office slot or home block in the period."
+	return NoSlotsNone, "No free office slot or home block in the period."
 }
 
 func later(a, b time.Time) time.Time {

@@ -163,8 +163,8 @@ func testCallBookingRules(t *testing.T, open Opener) {
 			t.Errorf("h1 on Tuesday: %d home blocks, want 4", home)
 		}
 		fs, _ = f.svc.FreeSlots(f.coord, f.h1.ID, f.at(0, "00:00"), f.at(1, "00:00"))
-		if len(fs.Slots) != 0 || fs.Reason == "" {
-			t.Errorf("h1 has a call on Monday: slots %v, reason %q", fs.Slots, fs.Reason)
+		if len(fs.Slots) != 0 || fs.Reason == "" || fs.ReasonCode == "" {
+			t.Errorf("h1 has a call on Monday: slots %v, reason %q (%q)", fs.Slots, fs.Reason, fs.ReasonCode)
 		}
 	})
 	t.Run("windows", func(t *testing.T) {

@@ -58,6 +58,19 @@ func (l *localizer) Half(h kinbridge.Half) string {
 	return l.T("call.half.morning")
 }
 
+// NoSlots says in the language why a household has no free slot ("" if
+// it has some): the translation of the service's reason code, or its
+// English reason when the catalog does not know the code.
+func (l *localizer) NoSlots(fs *kinbridge.FreeSlots) string {
+	if len(fs.Slots) > 0 || fs.ReasonCode == "" {
+		return ""
+	}
+	if key := "calls.no_slots." + fs.ReasonCode; l.Has(key) {
+		return l.T(key, fs.Policy.Quota)
+	}
+	return fs.Reason
+}
+
 // ShortReason says in the language why a household got fewer calls than it
 // may have: the translation of the planner's reason code, or the planner's
 // English reason when the catalog does not know the code.

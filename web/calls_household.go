@@ -127,7 +127,7 @@ func (s *Server) renderHouseholdCalls(w http.ResponseWriter, r *http.Request, id
 	v.Path = householdCallsURL(id)
 	v.Loc = rec.Unit.Location()
 	page := householdCallsPage{Household: rec.Household, UnitName: rec.Unit.Names.In(v.lang), Policy: free.Policy,
-		Weeks: free.Weeks, NoSlotsReason: free.Reason, IdempotencyKey: newIdempotencyKey()}
+		Weeks: free.Weeks, NoSlotsReason: v.NoSlots(free), IdempotencyKey: newIdempotencyKey()}
 	for _, c := range calls {
 		page.Calls = append(page.Calls, callRow{Call: c, OfficerName: userName(names, c.OfficerID), Future: c.Start.After(now)})
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -152,6 +153,44 @@ func TestCallsQuotaRefused(t *testing.T) {
 	resp := f.api("POST", "/api/v1/calls", token, map[string]any{"household_id": w.h2.ID, "start": s.Start, "place": s.Place, "officer_id": s.OfficerID})
 	if e := apiErr(t, resp); resp.StatusCode != http.StatusConflict || e.Field != "start" || e.Message != "This household has used its 2 calls for week "+week+"." {
 		t.Errorf("API: got %d %+v", resp.StatusCode, e)
+	}
+}
+
+// TestCallsNoSlotsReason: a household with no free slot is told why, in
+// the reader's language, and the API gives the reason's code.
+func TestCallsNoSlotsReason(t *testing.T) {
+	w := newCallsWorld(t)
+	f := w.f
+	// Windows in the middle of Sunday night: no office is open then.
+	resp := f.post(householdURL(w.h1.ID)+"/call-settings", w.coordCookie, url.Values{"area": {"north"}, "places": {"office"},
+		"windows": {"Sun 01:00-02:00"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: got %d: %s", resp.StatusCode, excerpt(readBody(t, resp)))
+	}
+	for lang, want := range map[string]string{
+		"en": "No free office slot or home block lies inside the household's availability windows.",
+		"ko": "가구의 가능 시간대 안에 빈 사무실 시간이나 가정 방문 시간이 없습니다.",
+		"zh": "该户的可用时段内没有空闲的办公室时段或上门时段。",
+	} {
+		t.Run(lang, func(t *testing.T) {
+			if err := f.svc.SetOwnLanguage(f.actor(w.coord), lang); err != nil {
+				t.Fatal(err)
+			}
+			page := readBody(t, f.get(householdCallsURL(w.h1.ID), w.coordCookie))
+			if !strings.Contains(page, `<p class="empty">`+html.EscapeString(want)+`</p>`) {
+				t.Errorf("the page does not say %q:\n%s", want, excerpt(page))
+			}
+		})
+	}
+	_, token := f.apiToken(w.coord)
+	var fs kinbridge.FreeSlots
+	resp = f.api("GET", "/api/v1/households/"+id(w.h1.ID)+"/free-slots", token, nil)
+	if err := json.NewDecoder(resp.Body).Decode(&fs); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("API: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if len(fs.Slots) != 0 || fs.ReasonCode != kinbridge.NoSlotsWindows {
+		t.Errorf("API: %d slots, reason code %q; want none, %q", len(fs.Slots), fs.ReasonCode, kinbridge.NoSlotsWindows)
 	}
 }
 
