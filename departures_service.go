@@ -174,13 +174,28 @@ func readDepartureBoard(ctx context.Context, tx Tx, loc *time.Location) (*depart
 func (b *departureBoard) fill(r *DepartureRequest) {
 	if rk, ok := b.ranked[r.ID]; ok && r.Status.Live() {
 		r.Rank, r.RankReason, r.Expected = rk.Rank, rk.Reason, b.expected[r.ID]
-		why := &RankWhy{Points: rk.Points, Facts: rk.Facts, Registered: rk.Request.RegisteredAt.UTC().Format(time.DateOnly)}
-		if b.policy != nil && rk.Tier < len(b.policy.Rules.Tiers) {
-			tiers := b.policy.Rules.Tiers
-			why.Tier, why.TierName = rk.Tier+1, tiers[rk.Tier].Name
-		}
-		r.Why = why
+		r.Why = rankWhy(rk, b.policy)
 	}
+}
+
+// rankWhy is the reason of a rank under the policy (nil: none adopted),
+// item by item.
+func rankWhy(rk departure.Ranked, pol *DeparturePolicy) *RankWhy {
+	if rk.Request == nil {
+		return nil // not ranked
+	}
+	why := &RankWhy{Points: rk.Points, Facts: rk.Facts, Registered: rk.Request.RegisteredAt.UTC().Format(time.DateOnly)}
+	if pol != nil && rk.Tier < len(pol.Rules.Tiers) {
+		why.Tier, why.TierName = rk.Tier+1, pol.Rules.Tiers[rk.Tier].Name
+	}
+	return why
+}
+
+// DepartureMove is a request whose rank a policy version would change,
+// with both reasons item by item (for pages in other languages).
+type DepartureMove struct {
+	departure.Move
+	OldWhy, NewWhy *RankWhy // nil where the request has no rank
 }
 
 // actorLocation is the time zone of the actor's unit (UTC for the system).
@@ -672,7 +687,7 @@ func (s *Service) FindDeparturePolicies(ctx context.Context) ([]*DeparturePolicy
 // under the adopted one (the default order if none) and returns those of
 // the caller's scope whose rank differs, with both reasons, by new rank.
 // Each policy reads programme membership of its own programme.
-func (s *Service) PreviewDeparturePolicy(ctx context.Context, id int64) ([]departure.Move, error) {
+func (s *Service) PreviewDeparturePolicy(ctx context.Context, id int64) ([]DepartureMove, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -680,7 +695,7 @@ func (s *Service) PreviewDeparturePolicy(ctx context.Context, id int64) ([]depar
 	if err := authorizeAction(a, ActionDeparturePolicy); err != nil {
 		return nil, err
 	}
-	var moves []departure.Move
+	var moves []DepartureMove
 	err = s.store.View(ctx, func(tx Tx) error {
 		p, err := tx.FindDeparturePolicyByID(ctx, id)
 		if err != nil {
@@ -713,14 +728,16 @@ func (s *Service) PreviewDeparturePolicy(ctx context.Context, id int64) ([]depar
 		if err != nil {
 			return err
 		}
-		moves = []departure.Move{}
+		moves = []DepartureMove{}
 		for _, r := range live {
 			o, n := before[r.ID], after[r.ID]
 			if o.Rank != n.Rank && a.InScope(r.UnitPath) {
-				moves = append(moves, departure.Move{RequestID: r.ID, OldRank: o.Rank, NewRank: n.Rank, OldReason: o.Reason, NewReason: n.Reason})
+				moves = append(moves, DepartureMove{
+					Move:   departure.Move{RequestID: r.ID, OldRank: o.Rank, NewRank: n.Rank, OldReason: o.Reason, NewReason: n.Reason},
+					OldWhy: rankWhy(o, old), NewWhy: rankWhy(n, p)})
 			}
 		}
-		slices.SortFunc(moves, func(x, y departure.Move) int { return cmp.Compare(x.NewRank, y.NewRank) })
+		slices.SortFunc(moves, func(x, y DepartureMove) int { return cmp.Compare(x.NewRank, y.NewRank) })
 		return nil
 	})
 	if err != nil {

@@ -382,7 +382,7 @@ type jsonMove struct {
 // requests whose rank the version changes, with both reasons.
 func (s *Server) apiPreviewPolicy(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var moves []departure.Move
+	var moves []kinbridge.DepartureMove
 	if err == nil {
 		moves, err = s.svc.PreviewDeparturePolicy(r.Context(), id)
 	}

@@ -37,9 +37,14 @@ func (l *localizer) FitRule(r string) string { return l.code("departure.fit.", r
 // tier, the vulnerability points and what gave them, the registration
 // day — the items of the service's English reason (r.RankReason).
 func (l *localizer) DepartureReason(r *kinbridge.DepartureRequest) string {
-	w := r.Why
+	return l.RankReason(r.Why, r.RankReason)
+}
+
+// RankReason says a rank's reason w in the language; without w, it gives
+// the English reason as it is.
+func (l *localizer) RankReason(w *kinbridge.RankWhy, english string) string {
 	if w == nil {
-		return r.RankReason
+		return english
 	}
 	tier := l.T("departure.why.no_tier")
 	if w.Tier > 0 {

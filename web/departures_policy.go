@@ -326,7 +326,7 @@ type previewPage struct {
 }
 
 type moveRow struct {
-	departure.Move
+	kinbridge.DepartureMove
 	Up     bool
 	Change int // places moved, always positive
 }
@@ -338,7 +338,7 @@ func (s *Server) showPolicyPreview(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		p, err = s.svc.FindDeparturePolicy(r.Context(), id)
 	}
-	var moves []departure.Move
+	var moves []kinbridge.DepartureMove
 	if err == nil {
 		moves, err = s.svc.PreviewDeparturePolicy(r.Context(), id)
 	}
@@ -350,7 +350,7 @@ func (s *Server) showPolicyPreview(w http.ResponseWriter, r *http.Request) {
 	v.Title = v.T("departure.preview_title", p.Version, p.Rules.Name)
 	page := previewPage{P: p}
 	for _, m := range moves {
-		row := moveRow{Move: m, Up: m.OldRank == 0 || (m.NewRank != 0 && m.NewRank < m.OldRank)}
+		row := moveRow{DepartureMove: m, Up: m.OldRank == 0 || (m.NewRank != 0 && m.NewRank < m.OldRank)}
 		row.Change = m.OldRank - m.NewRank
 		if row.Change < 0 {
 			row.Change = -row.Change

@@ -146,6 +146,12 @@ func TestDeparturePolicyEditor(t *testing.T) {
 	if !strings.Contains(body, `id="move-`+id(oldReq.ID)+`" class="up"`) || !strings.Contains(body, "age 8") {
 		t.Errorf("preview: want the elderly household moving up with its age in the reason: %s", excerpt(body[strings.Index(body, "<h1"):]))
 	}
+	// In Korean, both reasons of a move are said in Korean, item by item.
+	kbody := readBody(t, f.get("/departures/policies/"+pid+"/preview", f.session(kadmin)))
+	if i := strings.Index(kbody, `id="moves"`); i < 0 || !strings.Contains(kbody[i:], "취약 점수") || !regexp.MustCompile(`8\d세`).MatchString(kbody[i:]) ||
+		strings.Contains(kbody[i:], "vulnerability") {
+		t.Errorf("preview in Korean: want the reasons in Korean with the age: %s", excerpt(kbody))
+	}
 	resp = f.post("/departures/policies/"+pid+"/adopt", sess, url.Values{})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("adopt: %d %s", resp.StatusCode, excerpt(readBody(t, resp)))
