@@ -520,6 +520,10 @@ type CallsTx interface {
 	// CountHouseholdCalls returns, per household of the list, how many
 	// quota seats it holds in the week.
 	CountQuotaSeats(ctx context.Context, householdIDs []int64, week string) (map[int64]int, error)
+	// CountWeeksQuotaSeats returns how many quota seats the household holds
+	// in each ISO week from fromWeek to toWeek, both included, in one read;
+	// weeks without a seat are left out.
+	CountWeeksQuotaSeats(ctx context.Context, householdID int64, fromWeek, toWeek string) (map[string]int, error)
 
 	CreateCallPlan(ctx context.Context, p *CallPlan) error // sets ID, Created
 	FindCallPlanByID(ctx context.Context, id int64) (*CallPlan, error)

@@ -170,12 +170,13 @@ func callSeeker(ctx context.Context, tx Tx, householdID int64, loc *time.Locatio
 	for _, c := range calls {
 		h.Days[c.Day] = true
 	}
-	for _, week := range weeksOf(fromDay, days) {
-		used, err := tx.CountQuotaSeats(ctx, []int64{householdID}, week)
-		if err != nil {
-			return nil, err
-		}
-		h.Used[week] = used[householdID]
+	weeks := weeksOf(fromDay, days)
+	used, err := tx.CountWeeksQuotaSeats(ctx, householdID, weeks[0], weeks[len(weeks)-1])
+	if err != nil {
+		return nil, err
+	}
+	for _, week := range weeks {
+		h.Used[week] = used[week]
 	}
 	return h, nil
 }

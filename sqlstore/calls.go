@@ -45,13 +45,16 @@ func jsonList[T any](s string) ([]T, error) {
 	return v, nil
 }
 
-const callOfficeSelect = `SELECT o.unit_id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, o.updated
-	FROM call_offices o JOIN units u ON u.id = o.unit_id`
+// callOfficeSelect reads offices with their rooms, a row per room (or one
+// with no room, for an office that has none yet): one query for both.
+const callOfficeSelect = `SELECT o.unit_id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, o.updated,
+		r.id, r.name, r.active
+	FROM call_offices o JOIN units u ON u.id = o.unit_id LEFT JOIN call_rooms r ON r.unit_id = o.unit_id`
 
 // FindCallOffice returns the office's set-up with all its rooms; ENOTFOUND
 // if it has none.
 func (tx *Tx) FindCallOffice(ctx context.Context, unitID int64) (*kinbridge.CallOffice, error) {
-	os, err := tx.findCallOffices(ctx, callOfficeSelect+" WHERE o.unit_id = ?", unitID)
+	os, err := tx.findCallOffices(ctx, callOfficeSelect+" WHERE o.unit_id = ? ORDER BY r.id", unitID)
 	if err != nil {
 		return nil, err
 	} else if len(os) == 0 {
@@ -68,57 +71,37 @@ func (tx *Tx) FindCallOffices(ctx context.Context, pathPrefix string) ([]*kinbri
 	if cond != "" {
 		where = append(where, cond)
 	}
-	return tx.findCallOffices(ctx, callOfficeSelect+whereClause(where)+" ORDER BY u.path", args...)
+	return tx.findCallOffices(ctx, callOfficeSelect+whereClause(where)+" ORDER BY u.path, r.id", args...)
 }
 
-// findCallOffices runs an office query and reads the offices' rooms in one
-// query more.
+// findCallOffices runs an office query (callOfficeSelect: rows of an
+// office in a run, by room).
 func (tx *Tx) findCallOffices(ctx context.Context, q string, args ...any) ([]*kinbridge.CallOffice, error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, tx.store.mapError(err, "find call offices", "call office")
 	}
+	defer rows.Close()
 	os := []*kinbridge.CallOffice{}
-	byUnit := map[int64]*kinbridge.CallOffice{}
 	for rows.Next() {
 		var o kinbridge.CallOffice
-		if err := rows.Scan(&o.UnitID, &o.MorningStart, &o.MorningEnd, &o.AfternoonStart, &o.AfternoonEnd, scanTime{&o.Updated}); err != nil {
-			rows.Close()
+		var roomID sql.NullInt64
+		var roomName sql.NullString
+		var roomActive sql.NullBool
+		if err := rows.Scan(&o.UnitID, &o.MorningStart, &o.MorningEnd, &o.AfternoonStart, &o.AfternoonEnd, scanTime{&o.Updated},
+			&roomID, &roomName, &roomActive); err != nil {
 			return nil, fmt.Errorf("find call offices: %w", err)
 		}
-		os = append(os, &o)
-		byUnit[o.UnitID] = &o
+		if n := len(os); n == 0 || os[n-1].UnitID != o.UnitID {
+			os = append(os, &o)
+		}
+		if roomID.Valid {
+			last := os[len(os)-1]
+			last.Rooms = append(last.Rooms, &kinbridge.CallRoom{ID: roomID.Int64, UnitID: o.UnitID, Name: roomName.String, Active: roomActive.Bool})
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, tx.store.mapError(err, "find call offices", "call office")
-	}
-	if len(os) == 0 {
-		return os, nil
-	}
-	units := make([]int64, len(os))
-	for i, o := range os {
-		units[i] = o.UnitID
-	}
-	for start := 0; start < len(units); start += 512 {
-		in, inArgs := placeholders(units[start:min(start+512, len(units))])
-		rows, err := tx.query(ctx, "SELECT id, unit_id, name, active FROM call_rooms WHERE unit_id IN ("+in+") ORDER BY unit_id, id", inArgs...)
-		if err != nil {
-			return nil, tx.store.mapError(err, "find call rooms", "call room")
-		}
-		for rows.Next() {
-			var r kinbridge.CallRoom
-			if err := rows.Scan(&r.ID, &r.UnitID, &r.Name, &r.Active); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find call rooms: %w", err)
-			}
-			o := byUnit[r.UnitID]
-			o.Rooms = append(o.Rooms, &r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, tx.store.mapError(err, "find call rooms", "call room")
-		}
 	}
 	return os, nil
 }

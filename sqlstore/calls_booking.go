@@ -407,6 +407,35 @@ func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbrid
 	return cs, total, nil
 }
 
+// CountWeeksQuotaSeats counts the household's seat claims in a range of
+// its keys: "q:<household>:<week>:<n>", and ISO weeks ("2026-W09") sort as
+// they follow each other, so the weeks from fromWeek to toWeek are one
+// range of the primary key.
+func (tx *Tx) CountWeeksQuotaSeats(ctx context.Context, householdID int64, fromWeek, toWeek string) (map[string]int, error) {
+	lo, hi := kinbridge.CallQuotaPrefix(householdID, fromWeek), kinbridge.CallQuotaPrefix(householdID, toWeek)
+	hi = hi[:len(hi)-1] + ";" // past every seat of toWeek: ';' follows ':'
+	rows, err := tx.query(ctx, "SELECT key FROM call_claims WHERE key >= ? AND key < ?", lo, hi)
+	if err != nil {
+		return nil, tx.store.mapError(err, "count quota seats", "call")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	prefix := len(kinbridge.CallQuotaPrefix(householdID, "")) - 1 // "q:<household>:"
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, fmt.Errorf("count quota seats: %w", err)
+		}
+		if week, _, ok := strings.Cut(key[prefix:], ":"); ok {
+			out[week]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tx.store.mapError(err, "count quota seats", "call")
+	}
+	return out, nil
+}
+
 // CountQuotaSeats returns, per household of the list that holds any, how
 // many quota seats it holds in the week: the claims of the household's
 // calls (an index range each) whose key is in its week's seat range.

@@ -587,6 +587,20 @@ func testCallsFind(t *testing.T, open Opener) {
 		got, err = tx.CountQuotaSeats(ctx, []int64{f.h1.ID}, c5.Week)
 		mustNoErr(t, err, "count quota seats")
 		diff(t, "seats in week 11", map[int64]int{f.h1.ID: 1}, got)
+		// The same seats read for a range of weeks at once: both weeks, one
+		// of them, a week before them (none), and another household's.
+		weeks, err := tx.CountWeeksQuotaSeats(ctx, f.h1.ID, c1.Week, c5.Week)
+		mustNoErr(t, err, "count seats of weeks")
+		diff(t, "h1's seats in weeks 10-11", map[string]int{c1.Week: 2, c5.Week: 1}, weeks)
+		weeks, err = tx.CountWeeksQuotaSeats(ctx, f.h1.ID, c5.Week, c5.Week)
+		mustNoErr(t, err, "count seats of weeks")
+		diff(t, "h1's seats in week 11", map[string]int{c5.Week: 1}, weeks)
+		weeks, err = tx.CountWeeksQuotaSeats(ctx, f.h1.ID, "2026-W01", "2026-W09")
+		mustNoErr(t, err, "count seats of weeks")
+		diff(t, "h1's seats in weeks 1-9", map[string]int{}, weeks)
+		weeks, err = tx.CountWeeksQuotaSeats(ctx, f.h2.ID, c1.Week, c5.Week)
+		mustNoErr(t, err, "count seats of weeks")
+		diff(t, "h2's seats in weeks 10-11", map[string]int{c1.Week: 1}, weeks)
 		return nil
 	})
 }
