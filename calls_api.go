@@ -49,6 +49,8 @@ const (
 	NoSlotsNoPlace   = "no_place"   // its settings allow no place the policy allows
 	NoSlotsWindows   = "windows"    // none lies inside its windows
 	NoSlotsNone      = "none"       // none in the period
+	NoSlotsPast      = "past"       // the period is past, or beyond the booking horizon
+	NoSlotsNoOffice  = "no_office"  // the household's office is not set up for calls
 )
 
 // QuotaWeek is a household's quota use in one ISO week.

@@ -240,14 +240,14 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 			fs.Weeks = append(fs.Weeks, QuotaWeek{Week: w, Used: seeker.Used[w], Quota: seeker.Policy.Quota})
 		}
 		if !from.Before(to) {
-			fs.Reason = "The period is past, or beyond the booking horizon."
+			fs.ReasonCode, fs.Reason = NoSlotsPast, "The period is past, or beyond the booking horizon."
 			return nil
 		}
 		board, err := callBoard(ctx, tx, unit, fromDay, days)
 		if err != nil {
 			return err
 		} else if board == nil {
-			fs.Reason = errNoCallOffice.Message
+			fs.ReasonCode, fs.Reason = NoSlotsNoOffice, errNoCallOffice.Message
 			return nil
 		}
 		fs.Slots = board.FreeSlots(seeker, from, to, now)

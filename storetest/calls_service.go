@@ -166,6 +166,10 @@ func testCallBookingRules(t *testing.T, open Opener) {
 		if len(fs.Slots) != 0 || fs.Reason == "" || fs.ReasonCode == "" {
 			t.Errorf("h1 has a call on Monday: slots %v, reason %q (%q)", fs.Slots, fs.Reason, fs.ReasonCode)
 		}
+		fs, _ = f.svc.FreeSlots(f.coord, f.h1.ID, f.at(-30, "00:00"), f.at(-29, "00:00"))
+		if len(fs.Slots) != 0 || fs.ReasonCode != kinbridge.NoSlotsPast {
+			t.Errorf("a month ago: slots %v, reason %q (%q), want none, %q", fs.Slots, fs.Reason, fs.ReasonCode, kinbridge.NoSlotsPast)
+		}
 	})
 	t.Run("windows", func(t *testing.T) {
 		_, err := f.svc.BookCall(f.coord, f.office(f.h2, 1, "09:00"))
