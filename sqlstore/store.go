@@ -108,10 +108,12 @@ type Store struct {
 	// head is the audit head as this store last committed it, or read it
 	// under the lock: an append's first guess (Tx.AuditHead).
 	head atomic.Pointer[kinbridge.AuditHead]
-	// commitMu lets one COMMIT that carries an audit append (Tx.commit) go
-	// at a time, so that each links its entry to the head the one before
-	// it committed, and none finds the head moved by a writer of this store.
-	commitMu sync.Mutex
+	// commitTurn lets one COMMIT that carries an audit append (Tx.commit)
+	// go at a time, so that each links its entry to the head the one before
+	// it committed, and none finds the head moved by a writer of this
+	// store. A channel of one, so that waiting for the turn ends with the
+	// caller's context.
+	commitTurn chan struct{}
 	// group queues the Update calls of a GroupCommit engine (group.go).
 	group writeGroup
 }
@@ -149,7 +151,7 @@ func New(write, read *sql.DB, d Dialect) *Store {
 	if d.MapError == nil {
 		d.MapError = func(err error) error { return err }
 	}
-	s := &Store{write: write, read: read, dialect: d}
+	s := &Store{write: write, read: read, dialect: d, commitTurn: make(chan struct{}, 1)}
 	s.SetClock(kinbridge.SystemClock{})
 	return s
 }
@@ -297,7 +299,7 @@ func (s *Store) runOnConn(ctx context.Context, db *sql.DB, fn func(kinbridge.Tx)
 // commit ends a transaction run by runOnConn: it sends the pending audit
 // append, if there is one, with the COMMIT (see Tx.AppendAudit).
 //
-// Such COMMITs take turns in the store (commitMu), and each links its entry
+// Such COMMITs take turns in the store (commitTurn), and each links its entry
 // anew to the head as the one before it left it: were they to race, all but
 // one would find the head moved, and roll back to link again under the
 // head's row lock, holding it through more round trips. In turn, only the
@@ -344,13 +346,17 @@ func (tx *Tx) commit(ctx context.Context) error {
 }
 
 // commitInTurn links e to the head the store last committed, and sends it
-// with the COMMIT, in the store's turn (commitMu). The head it links to is
+// with the COMMIT, in the store's turn (commitTurn). The head it links to is
 // not locked: if another store moved it, the append fails, and the COMMIT
 // with it, after a savepoint that keeps the rest of the transaction.
 func (tx *Tx) commitInTurn(ctx context.Context, e *kinbridge.AuditEntry) error {
 	s := tx.store
-	s.commitMu.Lock()
-	defer s.commitMu.Unlock()
+	select {
+	case s.commitTurn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.commitTurn }()
 	if h := s.head.Load(); h != nil && (e.Seq != h.Seq+1 || e.PrevHash != h.Hash) {
 		e.Link(*h, tx.now)
 		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
