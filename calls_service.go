@@ -346,30 +346,27 @@ func (s *Service) BookCall(ctx context.Context, req BookCall) (*Call, error) {
 	if w, ok := s.store.(concurrentWriter); ok && w.WritesRunTogether() {
 		// Checked and stored in one transaction: no read snapshot to begin
 		// and end apart.
-		err = s.updateBooking(ctx, func(tx Tx) error {
+		err = s.updateBooking(ctx, func(tx Tx) (err error) {
 			c, err = s.bookCall(ctx, tx, a, req, 0)
 			return err
 		})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
+	} else {
+		err = retryBooking(func() error {
+			var quota int
+			var existing bool
+			err := s.store.View(ctx, func(tx Tx) error {
+				var err error
+				c, quota, existing, err = s.checkBooking(ctx, tx, a, req)
+				return err
+			})
+			if err != nil || existing {
+				return err
+			}
+			return s.store.Update(ctx, func(tx Tx) error {
+				return s.storeBooking(ctx, tx, a, req, c, quota)
+			})
+		})
 	}
-	err = retryBooking(func() error {
-		var quota int
-		var existing bool
-		err := s.store.View(ctx, func(tx Tx) error {
-			var err error
-			c, quota, existing, err = s.checkBooking(ctx, tx, a, req)
-			return err
-		})
-		if err != nil || existing {
-			return err
-		}
-		return s.store.Update(ctx, func(tx Tx) error {
-			return s.storeBooking(ctx, tx, a, req, c, quota)
-		})
-	})
 	if err != nil {
 		return nil, err
 	}

@@ -335,11 +335,10 @@ func (tx *Tx) FindCallByIdempotencyKey(ctx context.Context, userID int64, key st
 }
 
 // FindCalls returns the calls f selects, by start then id, and how many it
-// selects in all. A page that is not full, and not past the end, tells the
-// total itself (offset + its length); only a full page, or one past the
-// end, costs a count of its own. The reads the booking rules make are of
-// the first kind: a window function computing a total nobody reads would
-// cost them more than the rows themselves.
+// selects in all (pageTotal: a count of its own only for a full page, or
+// one past the end). The reads the booking rules make never fill a page: a
+// window function computing a total nobody reads would cost them more than
+// the rows themselves.
 func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbridge.Call, int, error) {
 	var where []string
 	var args []any
@@ -398,11 +397,12 @@ func (tx *Tx) FindCalls(ctx context.Context, f kinbridge.CallFilter) ([]*kinbrid
 	if err := rows.Err(); err != nil {
 		return nil, 0, tx.store.mapError(err, "find calls", "call")
 	}
-	total := offset + len(cs)
-	if len(cs) == limit || (len(cs) == 0 && offset > 0) {
-		if err := tx.queryRow(ctx, "SELECT COUNT(*)"+callFrom+whereClause(where), args...).Scan(&total); err != nil {
-			return nil, 0, tx.store.mapError(err, "count calls", "call")
-		}
+	total, err := pageTotal(offset, limit, len(cs), func() (n int, err error) {
+		err = tx.queryRow(ctx, "SELECT COUNT(*)"+callFrom+whereClause(where), args...).Scan(&n)
+		return n, tx.store.mapError(err, "count calls", "call")
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return cs, total, nil
 }

@@ -203,3 +203,14 @@ func whereClause(conds []string) string {
 	}
 	return " WHERE " + strings.Join(conds, " AND ")
 }
+
+// pageTotal returns how many rows a paged read selects in all, having read
+// n rows from offset with at most limit: a page that is not full, and not
+// past the end, tells it (offset + n); only a full page, or an empty one
+// past the end, asks count.
+func pageTotal(offset, limit, n int, count func() (int, error)) (int, error) {
+	if n < limit && (n > 0 || offset == 0) {
+		return offset + n, nil
+	}
+	return count()
+}

@@ -64,23 +64,15 @@ func (tx *Tx) FindUsers(ctx context.Context, f kinbridge.UserFilter) ([]*kinbrid
 	}
 	from := " FROM users u JOIN units n ON n.id = u.unit_id" + whereClause(where)
 
-	// Unpaged, the total is the number of users read: no count needed.
-	paged := f.Limit > 0 || f.Offset > 0
-	total := -1
-	if paged {
-		if err := tx.queryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
-			return nil, 0, tx.store.mapError(err, "count users", "user")
-		}
+	limit, offset := f.Limit, max(f.Offset, 0)
+	if limit <= 0 {
+		limit = math.MaxInt32
 	}
-	q := userSelect + whereClause(where) + " ORDER BY u.username"
-	if paged {
-		limit := f.Limit
-		if limit <= 0 {
-			limit = math.MaxInt32
-		}
-		q, args = q+" LIMIT ? OFFSET ?", append(args[:len(args):len(args)], limit, max(f.Offset, 0))
+	q, pageArgs := userSelect+whereClause(where)+" ORDER BY u.username", args
+	if limit < math.MaxInt32 || offset > 0 {
+		q, pageArgs = q+" LIMIT ? OFFSET ?", append(args[:len(args):len(args)], limit, offset)
 	}
-	rows, err := tx.query(ctx, q, args...)
+	rows, err := tx.query(ctx, q, pageArgs...)
 	if err != nil {
 		return nil, 0, tx.store.mapError(err, "find users", "user")
 	}
@@ -96,8 +88,12 @@ func (tx *Tx) FindUsers(ctx context.Context, f kinbridge.UserFilter) ([]*kinbrid
 	if err := rows.Err(); err != nil {
 		return nil, 0, tx.store.mapError(err, "find users", "user")
 	}
-	if total < 0 {
-		total = len(users)
+	total, err := pageTotal(offset, limit, len(users), func() (n int, err error) {
+		err = tx.queryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&n)
+		return n, tx.store.mapError(err, "count users", "user")
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return users, total, nil
 }

@@ -70,6 +70,7 @@ func testUsers(t *testing.T, open Opener) {
 			{"all active", ctx, kinbridge.UserFilter{}, []string{"alice", "bob", "carol"}, 3},
 			{"first page", ctx, kinbridge.UserFilter{Limit: 2}, []string{"alice", "bob"}, 3},
 			{"second page", ctx, kinbridge.UserFilter{Limit: 2, Offset: 2}, []string{"carol"}, 3},
+			{"past the end", ctx, kinbridge.UserFilter{Limit: 2, Offset: 5}, nil, 3},
 			{"with disabled", ctx, kinbridge.UserFilter{IncludeDisabled: true}, []string{"alice", "bob", "carol", "dave"}, 4},
 			{"by role", ctx, kinbridge.UserFilter{Role: kinbridge.RoleOfficer}, []string{"bob"}, 1},
 			{"by unit", ctx, kinbridge.UserFilter{UnitID: f.regionA.ID, IncludeDisabled: true}, []string{"alice", "dave"}, 2},

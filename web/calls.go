@@ -62,23 +62,17 @@ func (l *localizer) Half(h kinbridge.Half) string {
 // it has some): the translation of the service's reason code, or its
 // English reason when the catalog does not know the code.
 func (l *localizer) NoSlots(fs *kinbridge.FreeSlots) string {
-	if len(fs.Slots) > 0 || fs.ReasonCode == "" {
+	if len(fs.Slots) > 0 {
 		return ""
 	}
-	if key := "calls.no_slots." + fs.ReasonCode; l.Has(key) {
-		return l.T(key, fs.Policy.Quota)
-	}
-	return fs.Reason
+	return l.reason("calls.no_slots.", fs.ReasonCode, fs.Reason, fs.Policy.Quota)
 }
 
 // ShortReason says in the language why a household got fewer calls than it
 // may have: the translation of the planner's reason code, or the planner's
 // English reason when the catalog does not know the code.
 func (l *localizer) ShortReason(s kinbridge.CallShortfall) string {
-	if key := "call.short." + s.ReasonCode; s.ReasonCode != "" && l.Has(key) {
-		return l.T(key)
-	}
-	return s.Reason
+	return l.reason("call.short.", s.ReasonCode, s.Reason)
 }
 
 // Clock formats the local time of day of t in loc, "15:04".

@@ -84,10 +84,7 @@ func (l *localizer) PolicyStatus(s string) string { return l.code("departure.pol
 
 // UnallocatedReason says why a request got no day, in the language.
 func (l *localizer) UnallocatedReason(w departure.Why) string {
-	if key := "departure.why." + w.Code; w.Code != "" && l.Has(key) {
-		return l.T(key)
-	}
-	return w.Text
+	return l.reason("departure.why.", w.Code, w.Text)
 }
 
 // departureReasons are the pure package's reason codes the catalogs

@@ -189,6 +189,16 @@ func (l *localizer) Sex(s string) string { return l.code("sex.", s) }
 // DuplicateReason says in the language why two records may be one person.
 func (l *localizer) DuplicateReason(r string) string { return l.code("duplicate.reason.", r) }
 
+// reason says a reason in the language: the translation of its code under
+// prefix, with args; a reason without a code, or with one the catalog does
+// not know, is its English text as the domain gave it.
+func (l *localizer) reason(prefix, code, english string, args ...any) string {
+	if key := prefix + code; code != "" && l.Has(key) {
+		return l.T(key, args...)
+	}
+	return english
+}
+
 // code translates a code of the domain under prefix; an empty code is "",
 // and a code the catalog does not know (a later capability's) shows as it is.
 func (l *localizer) code(prefix, c string) string {
