@@ -81,22 +81,42 @@ func (tx *Tx) AuditHead(ctx context.Context) (kinbridge.AuditHead, error) {
 // the lock, and appended. There a stale guess of the head is found and
 // mended at the commit, rather than by the caller's retry. An entry linked
 // to any other head is appended at once, as on other engines.
+//
+// On an engine with group commit (SQLite), an entry linked to the head that
+// AuditHead gives is kept in the transaction too, with the entries linked
+// after it (Tx.deferred), and they are written together before the COMMIT
+// — those of every function of a group, in one move of the head and one
+// multi-row insert (writeDeferred) — or before a statement on the audit
+// tables, if one comes first. There, too, a head found moved at that point
+// is mended by linking the entries anew, and nothing commits without them.
 func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
+	if tx.writable && tx.store.dialect.GroupCommit && tx.linkedToHead(e) {
+		tx.deferred = append(tx.deferred, e)
+		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+		return nil
+	}
+	// The pending entry goes first; if its head had moved, it is linked
+	// anew, and this entry, linked to it as it was, is not linked to the
+	// head any more.
 	if err := tx.flushAudit(ctx); err != nil {
 		return err
 	}
-	if tx.conn != nil {
-		h := tx.head
-		if h == nil && !tx.headMoved {
-			h = tx.store.head.Load()
-		}
-		if h != nil && e.Seq == h.Seq+1 && e.PrevHash == h.Hash {
-			tx.pending = e
-			tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
-			return nil
-		}
+	if tx.conn != nil && tx.linkedToHead(e) {
+		tx.pending = e
+		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+		return nil
 	}
 	return tx.appendNow(ctx, e)
+}
+
+// linkedToHead reports whether e is linked to the head that AuditHead
+// gives without a query: the transaction's own, or the store's guess.
+func (tx *Tx) linkedToHead(e *kinbridge.AuditEntry) bool {
+	h := tx.head
+	if h == nil && !tx.headMoved {
+		h = tx.store.head.Load()
+	}
+	return h != nil && e.Seq == h.Seq+1 && e.PrevHash == h.Hash
 }
 
 // appendNow appends the entry at once; see AppendAudit.
@@ -162,8 +182,47 @@ func (tx *Tx) appendStatement(e *kinbridge.AuditEntry, fail bool) Statement {
 		e.At, e.ActorID, e.ActorName, e.UnitID, e.Action, e.RecordType, e.RecordID, e.Addr, e.Detail, e.PrevHash, e.Hash})}
 }
 
+// flushAuditFor writes what flushAudit does before query runs: the pending
+// entry before any statement, the deferred ones only before a statement on
+// the audit tables (all of which are named audit_…), which must see them.
+func (tx *Tx) flushAuditFor(ctx context.Context, query string) error {
+	if len(tx.deferred) > 0 && strings.Contains(query, "audit_") {
+		if err := tx.writeDeferred(ctx); err != nil {
+			return err
+		}
+	}
+	return tx.flushAudit(ctx)
+}
+
+// writeDeferred writes the deferred entries (see AppendAudit), in one move
+// of the head and one multi-row insert. If the head has moved since they
+// were linked — another process wrote to the database —, they are linked
+// anew, in order, to the head read from the database, and written so.
+func (tx *Tx) writeDeferred(ctx context.Context) error {
+	es := tx.deferred
+	tx.deferred = nil
+	if len(es) == 0 {
+		return nil
+	}
+	err := tx.appendEntriesNow(ctx, es)
+	if !errors.Is(err, kinbridge.ErrAuditHeadMoved) {
+		return err
+	}
+	tx.head, tx.headMoved = nil, true
+	head, err := tx.AuditHead(ctx)
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	for _, e := range es {
+		e.Link(head, tx.now)
+		head = kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+	}
+	return tx.appendEntriesNow(ctx, es)
+}
+
 // flushAudit appends the pending entry, if there is one, at once: a
-// statement is to run after it.
+// statement is to run after it. The deferred entries wait on (see
+// flushAuditFor).
 func (tx *Tx) flushAudit(ctx context.Context) error {
 	e := tx.pending
 	if e == nil {

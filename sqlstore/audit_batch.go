@@ -20,18 +20,40 @@ import (
 // It lives apart from AppendAudit, whose path (the entry sent with the
 // COMMIT on PostgreSQL) it leaves alone: an entry waiting to go with the
 // COMMIT goes first.
+//
+// On an engine with group commit, entries linked to the head that AuditHead
+// gives wait in the transaction, as AppendAudit's do.
 func (tx *Tx) AppendAuditEntries(ctx context.Context, es []*kinbridge.AuditEntry) error {
 	if len(es) == 0 {
 		return nil
 	}
-	if err := tx.flushAudit(ctx); err != nil {
-		return err
+	if tx.writable && tx.store.dialect.GroupCommit && tx.linkedToHead(es[0]) && linkedInOrder(es) == nil {
+		tx.deferred = append(tx.deferred, es...)
+		last := es[len(es)-1]
+		tx.head = &kinbridge.AuditHead{Seq: last.Seq, Hash: last.Hash, At: last.At}
+		return nil
 	}
-	first, last := es[0], es[len(es)-1]
+	return tx.appendEntriesNow(ctx, es)
+}
+
+// linkedInOrder checks that each entry is linked to the one before it.
+func linkedInOrder(es []*kinbridge.AuditEntry) error {
 	for i := 1; i < len(es); i++ {
 		if es[i].Seq != es[i-1].Seq+1 || es[i].PrevHash != es[i-1].Hash {
 			return fmt.Errorf("append audit entries: entry %d is not linked to the one before", i)
 		}
+	}
+	return nil
+}
+
+// appendEntriesNow is AppendAuditEntries writing the entries at once.
+func (tx *Tx) appendEntriesNow(ctx context.Context, es []*kinbridge.AuditEntry) error {
+	if err := tx.flushAudit(ctx); err != nil {
+		return err
+	}
+	first, last := es[0], es[len(es)-1]
+	if err := linkedInOrder(es); err != nil {
+		return err
 	}
 	n := len(es)
 	seqs, actorIDs, unitIDs, recordIDs := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)

@@ -129,6 +129,10 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 		fresh bool // nothing has run in sqlTx yet
 		stmts map[string]*sql.Stmt
 		head  *kinbridge.AuditHead
+		// deferred are the audit entries of the functions that have run,
+		// written before the COMMIT (Tx.AppendAudit); a function that fails
+		// leaves them as they were.
+		deferred []*kinbridge.AuditEntry
 	)
 	defer func() {
 		if sqlTx != nil {
@@ -150,9 +154,10 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 					*ran = append(*ran, calls[i+1:]...)
 					return fmt.Errorf("begin transaction: %w", s.dialect.MapError(err))
 				}
-				fresh, stmts, head = true, nil, nil
+				fresh, stmts, head, deferred = true, nil, nil, nil
 			}
-			tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil}
+			tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil,
+				deferred: deferred[:len(deferred):len(deferred)]}
 			if fresh {
 				runCall(tx, c)
 				stmts = tx.stmts
@@ -171,14 +176,26 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 				return err
 			}
 			stmts = tx.stmts
-			if c.err == nil && c.panicked == nil && tx.head != nil {
-				head = tx.head
+			if c.err == nil && c.panicked == nil {
+				deferred = tx.deferred
+				if tx.head != nil {
+					head = tx.head
+				}
 			}
 		}
 		calls = s.group.take(maxGroup - len(*ran))
 	}
 	if sqlTx == nil {
 		return nil // every function failed: nothing to commit
+	}
+	if len(deferred) > 0 {
+		tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: true, deferred: deferred}
+		err := tx.writeDeferred(ctx)
+		stmts = tx.stmts
+		if err != nil {
+			return fmt.Errorf("append audit entries: %w", err)
+		}
+		head = tx.head
 	}
 	err := sqlTx.Commit()
 	sqlTx = nil

@@ -251,6 +251,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if err := tx.writeDeferred(ctx); err != nil {
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
@@ -430,6 +433,10 @@ type Tx struct {
 	// pending is the audit entry to append with the COMMIT, or before the
 	// next statement, whichever comes first (Tx.AppendAudit).
 	pending *kinbridge.AuditEntry
+	// deferred are the audit entries, linked one after the other to the
+	// head, that a group-commit engine writes all at once before the
+	// COMMIT, or before a statement on the audit tables (Tx.AppendAudit).
+	deferred []*kinbridge.AuditEntry
 }
 
 // queryer is what runs a transaction's statements: *sql.Tx and *sql.Conn.
@@ -446,7 +453,7 @@ var _ kinbridge.Tx = (*Tx)(nil)
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := tx.flushAudit(ctx); err != nil {
+	if err := tx.flushAuditFor(ctx, query); err != nil {
 		return nil, err
 	}
 	query = tx.store.rebind(query)
@@ -460,7 +467,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // is reused must not run again while its rows are open, and code that
 // reads rows may call helpers that run queries.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := tx.flushAudit(ctx); err != nil {
+	if err := tx.flushAuditFor(ctx, query); err != nil {
 		return nil, err
 	}
 	query = tx.store.rebind(query)
@@ -472,7 +479,7 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryRow runs a query of one row, which its Scan reads and closes at once.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) row {
-	if err := tx.flushAudit(ctx); err != nil {
+	if err := tx.flushAuditFor(ctx, query); err != nil {
 		return row{err: err}
 	}
 	query = tx.store.rebind(query)

@@ -31,18 +31,32 @@ func GroupCommit(t *testing.T, open Opener) {
 			defer func() { panics[i] = recover() }()
 			name := fmt.Sprintf("unit %03d", i)
 			switch i % 5 {
-			case 0, 1: // a service write: the unit and its audit entry
+			case 0: // a service write: the unit and its audit entry
 				results[i] = svc.CreateUnit(ctx, &kinbridge.Unit{Names: kinbridge.UnitNames{EN: name}, TimeZone: "UTC"})
-			case 2: // writes, then fails: nothing of it may stay
+			case 1: // audits, then reads the log in the same transaction: it sees its entry
 				results[i] = st.Update(ctx, func(tx kinbridge.Tx) error {
-					if err := tx.CreateUnit(ctx, &kinbridge.Unit{Names: kinbridge.UnitNames{EN: name}, TimeZone: "UTC"}); err != nil {
+					if err := createAudited(ctx, tx, name, "test.read_back"); err != nil {
+						return err
+					}
+					es, err := tx.FindAuditEntries(ctx, kinbridge.AuditFilter{Limit: 1})
+					if err != nil {
+						return err
+					}
+					if len(es) != 1 || es[0].Action != "test.read_back" || es[0].Detail != `{"name":"`+name+`"}` {
+						return fmt.Errorf("the newest entry in the transaction is %+v, want its own", es)
+					}
+					return nil
+				})
+			case 2: // writes and audits, then fails: nothing of it may stay
+				results[i] = st.Update(ctx, func(tx kinbridge.Tx) error {
+					if err := createAudited(ctx, tx, name, "test.refused"); err != nil {
 						return err
 					}
 					return errRefused
 				})
-			case 3: // writes, then panics: the panic reaches this caller only
+			case 3: // writes and audits, then panics: the panic reaches this caller only
 				results[i] = st.Update(ctx, func(tx kinbridge.Tx) error {
-					if err := tx.CreateUnit(ctx, &kinbridge.Unit{Names: kinbridge.UnitNames{EN: name}, TimeZone: "UTC"}); err != nil {
+					if err := createAudited(ctx, tx, name, "test.panicked"); err != nil {
 						return err
 					}
 					panic(name)
@@ -91,6 +105,19 @@ func GroupCommit(t *testing.T, open Opener) {
 			}
 		}
 	}
+	var entries []*kinbridge.AuditEntry
+	if err := st.View(ctx, func(tx kinbridge.Tx) error {
+		var err error
+		entries, err = tx.FindAuditEntries(ctx, kinbridge.AuditFilter{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Action == "test.refused" || e.Action == "test.panicked" {
+			t.Errorf("entry %d (%s %s) of a write that failed is in the log", e.Seq, e.Action, e.Detail)
+		}
+	}
 	checked, problem, err := svc.VerifyAudit(ctx, nil)
 	if err != nil || problem != nil {
 		t.Fatalf("audit verify: %v, %+v", err, problem)
@@ -98,4 +125,15 @@ func GroupCommit(t *testing.T, open Opener) {
 	if want := int64(2 * n / 5); checked < want {
 		t.Errorf("audit holds %d entries, want at least the %d units created", checked, want)
 	}
+}
+
+// createAudited creates a unit named name in tx and appends an entry of
+// the action for it, as a service write does.
+func createAudited(ctx context.Context, tx kinbridge.Tx, name, action string) error {
+	u := &kinbridge.Unit{Names: kinbridge.UnitNames{EN: name}, TimeZone: "UTC"}
+	if err := tx.CreateUnit(ctx, u); err != nil {
+		return err
+	}
+	return kinbridge.AppendAudit(ctx, tx, &kinbridge.AuditEntry{ActorName: "system:test", UnitID: u.ID, Action: action,
+		RecordType: "unit", RecordID: u.ID, Detail: `{"name":"` + name + `"}`})
 }
