@@ -240,12 +240,9 @@ func (s *Service) AuthenticateSession(ctx context.Context, token, addr string) (
 	now := s.clock.Now()
 	var sess *Session
 	var u *User
-	err := s.store.View(ctx, func(tx Tx) error {
+	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
-		if sess, err = tx.FindSession(ctx, hash); err != nil {
-			return err
-		}
-		u, err = tx.FindUserByID(ctx, sess.UserID)
+		sess, u, err = tx.FindSessionUser(ctx, hash)
 		return err
 	})
 	if ErrorCode(err) == ENOTFOUND {
@@ -276,12 +273,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, token, addr string) (*A
 	}
 	var t *APIToken
 	var u *User
-	err := s.store.View(ctx, func(tx Tx) error {
+	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
-		if t, err = tx.FindAPITokenByHash(ctx, HashToken(token)); err != nil {
-			return err
-		}
-		u, err = tx.FindUserByID(ctx, t.UserID)
+		t, u, err = tx.FindAPITokenUser(ctx, HashToken(token))
 		return err
 	})
 	if ErrorCode(err) == ENOTFOUND {

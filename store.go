@@ -12,6 +12,11 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn, which reads with one query, outside a transaction: one
+	// statement sees one snapshot by itself, and a transaction around it
+	// would cost two more statements (every request's authentication
+	// reads so). A second query fails.
+	Read(ctx context.Context, fn func(Tx) error) error
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -41,6 +46,8 @@ type Tx interface {
 
 	CreateSession(ctx context.Context, s *Session) error
 	FindSession(ctx context.Context, tokenHash string) (*Session, error)
+	// FindSessionUser returns the session and its user, in one query.
+	FindSessionUser(ctx context.Context, tokenHash string) (*Session, *User, error)
 	TouchSession(ctx context.Context, tokenHash string, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteUserSessions(ctx context.Context, userID int64) error
@@ -48,6 +55,8 @@ type Tx interface {
 
 	CreateAPIToken(ctx context.Context, t *APIToken) error // sets ID
 	FindAPITokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	// FindAPITokenUser returns the API token and its user, in one query.
+	FindAPITokenUser(ctx context.Context, hash string) (*APIToken, *User, error)
 	FindAPITokenByID(ctx context.Context, id int64) (*APIToken, error)
 	FindAPITokens(ctx context.Context, userID int64) ([]*APIToken, error)
 	RevokeAPIToken(ctx context.Context, id int64, at time.Time) error

@@ -54,6 +54,7 @@ type oneTx struct{ tx kinbridge.Tx }
 
 func (s oneTx) Update(_ context.Context, fn func(kinbridge.Tx) error) error { return fn(s.tx) }
 func (s oneTx) View(_ context.Context, fn func(kinbridge.Tx) error) error   { return fn(s.tx) }
+func (s oneTx) Read(_ context.Context, fn func(kinbridge.Tx) error) error   { return fn(s.tx) }
 func (s oneTx) Ping(context.Context) error                                  { return nil }
 func (s oneTx) Close() error                                                { return nil }
 

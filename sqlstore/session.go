@@ -30,6 +30,25 @@ func (tx *Tx) FindSession(ctx context.Context, tokenHash string) (*kinbridge.Ses
 	return &s, nil
 }
 
+// FindSessionUser returns the session with the given token hash and its
+// user, in one query.
+func (tx *Tx) FindSessionUser(ctx context.Context, tokenHash string) (*kinbridge.Session, *kinbridge.User, error) {
+	var s kinbridge.Session
+	var u kinbridge.User
+	err := tx.queryRow(ctx, `
+		SELECT s.token_hash, s.user_id, s.created, s.last_seen, s.addr, s.user_agent,
+			u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang, u.disabled, u.created, u.updated
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id
+		WHERE s.token_hash = ?`, tokenHash,
+	).Scan(&s.TokenHash, &s.UserID, scanTime{&s.Created}, scanTime{&s.LastSeen}, &s.Addr, &s.UserAgent,
+		&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang, &u.Disabled,
+		scanTime{&u.Created}, scanTime{&u.Updated})
+	if err != nil {
+		return nil, nil, tx.store.mapError(err, "find session", "session")
+	}
+	return &s, &u, nil
+}
+
 // TouchSession records that the session was used at the given time.
 func (tx *Tx) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
 	return tx.execOne(ctx, "session", "touch session",

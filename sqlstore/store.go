@@ -234,6 +234,17 @@ func (s *Store) View(ctx context.Context, fn func(kinbridge.Tx) error) error {
 	return s.run(ctx, s.read, s.dialect.ReadTx, false, fn)
 }
 
+// Read runs fn, which reads with one query, on the read pool outside a
+// transaction (kinbridge.Store.Read); a second query fails.
+func (s *Store) Read(ctx context.Context, fn func(kinbridge.Tx) error) error {
+	tx := &Tx{tx: s.read, db: s.read, store: s, now: s.now(), single: true}
+	defer func() { s.prepare(ctx, s.read, tx.stmts) }()
+	return fn(tx)
+}
+
+// errSecondRead is the error of a second query in Store.Read.
+var errSecondRead = errors.New("sqlstore: Read runs one query; a second needs View")
+
 func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writable bool, fn func(kinbridge.Tx) error) error {
 	if writable && s.dialect.Commit != nil {
 		return s.runOnConn(ctx, db, fn)
@@ -437,6 +448,9 @@ type Tx struct {
 	// head, that a group-commit engine writes all at once before the
 	// COMMIT, or before a statement on the audit tables (Tx.AppendAudit).
 	deferred []*kinbridge.AuditEntry
+	// single is set for Store.Read, which runs one query outside a
+	// transaction (tx is then the pool); ran, once it has.
+	single, ran bool
 }
 
 // queryer is what runs a transaction's statements: *sql.Tx and *sql.Conn.
@@ -452,8 +466,20 @@ var _ kinbridge.Tx = (*Tx)(nil)
 // Now is the store clock's reading when the transaction began.
 func (tx *Tx) Now() time.Time { return tx.now }
 
+// before readies tx for query: the audit entries it must see are written
+// (flushAuditFor), and a Store.Read runs its one query only.
+func (tx *Tx) before(ctx context.Context, query string) error {
+	if tx.single {
+		if tx.ran {
+			return errSecondRead
+		}
+		tx.ran = true
+	}
+	return tx.flushAuditFor(ctx, query)
+}
+
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := tx.flushAuditFor(ctx, query); err != nil {
+	if err := tx.before(ctx, query); err != nil {
 		return nil, err
 	}
 	query = tx.store.rebind(query)
@@ -467,7 +493,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // is reused must not run again while its rows are open, and code that
 // reads rows may call helpers that run queries.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := tx.flushAuditFor(ctx, query); err != nil {
+	if err := tx.before(ctx, query); err != nil {
 		return nil, err
 	}
 	query = tx.store.rebind(query)
@@ -479,7 +505,7 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryRow runs a query of one row, which its Scan reads and closes at once.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) row {
-	if err := tx.flushAuditFor(ctx, query); err != nil {
+	if err := tx.before(ctx, query); err != nil {
 		return row{err: err}
 	}
 	query = tx.store.rebind(query)
@@ -509,8 +535,10 @@ func (r row) Scan(dest ...any) error {
 // keep prepared, or it is not prepared yet; then it is prepared after the
 // transaction.
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	// A transaction's statements are bound to it; Store.Read's, on the
+	// pool, are the pool's own.
 	sqlTx, ok := tx.tx.(*sql.Tx)
-	if !ok || !tx.store.dialect.PrepareStatements || len(query) > maxPreparedLen {
+	if (!ok && !tx.single) || !tx.store.dialect.PrepareStatements || len(query) > maxPreparedLen {
 		return nil
 	}
 	if st, ok := tx.stmts[query]; ok {
@@ -523,7 +551,10 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if prepared, ok := tx.store.prepared.Load(stmtKey{tx.db, query}); ok {
 		// database/sql prepares the statement on each connection once and
 		// keeps it there with the pool's statement: this reuses it.
-		st = sqlTx.StmtContext(ctx, prepared.(*sql.Stmt))
+		st = prepared.(*sql.Stmt)
+		if sqlTx != nil {
+			st = sqlTx.StmtContext(ctx, st)
+		}
 	}
 	tx.stmts[query] = st
 	return st

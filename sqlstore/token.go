@@ -42,6 +42,25 @@ func (tx *Tx) FindAPITokenByHash(ctx context.Context, hash string) (*kinbridge.A
 	return t, nil
 }
 
+// FindAPITokenUser returns the API token with the given hash and its user,
+// in one query.
+func (tx *Tx) FindAPITokenUser(ctx context.Context, hash string) (*kinbridge.APIToken, *kinbridge.User, error) {
+	var t kinbridge.APIToken
+	var u kinbridge.User
+	err := tx.queryRow(ctx, `
+		SELECT t.id, t.user_id, t.name, t.hash, t.created, t.last_used, t.revoked,
+			u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang, u.disabled, u.created, u.updated
+		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id
+		WHERE t.hash = ?`, hash,
+	).Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, scanTime{&t.Created}, scanTime{&t.LastUsed}, scanTime{&t.Revoked},
+		&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang, &u.Disabled,
+		scanTime{&u.Created}, scanTime{&u.Updated})
+	if err != nil {
+		return nil, nil, tx.store.mapError(err, "find API token", "API token")
+	}
+	return &t, &u, nil
+}
+
 // FindAPITokenByID returns the API token with the given ID.
 func (tx *Tx) FindAPITokenByID(ctx context.Context, id int64) (*kinbridge.APIToken, error) {
 	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE id = ?", id))

@@ -30,6 +30,32 @@ func testLogin(t *testing.T, open Opener) {
 		mustNoErr(t, err, "find session")
 		diff(t, "session", &kinbridge.Session{TokenHash: kinbridge.HashToken(token), UserID: bob.ID, Created: t0, LastSeen: t0,
 			Addr: "192.0.2.7", UserAgent: "Firefox"}, sess)
+		// The session with its user in one query, outside a transaction,
+		// reads what the two finders read.
+		var user, joinedUser *kinbridge.User
+		var joined *kinbridge.Session
+		err = f.store.View(ctx, func(tx kinbridge.Tx) error {
+			user, err = tx.FindUserByID(ctx, bob.ID)
+			return err
+		})
+		mustNoErr(t, err, "find user")
+		err = f.store.Read(ctx, func(tx kinbridge.Tx) error {
+			joined, joinedUser, err = tx.FindSessionUser(ctx, kinbridge.HashToken(token))
+			return err
+		})
+		mustNoErr(t, err, "find session and user")
+		diff(t, "session of FindSessionUser", sess, joined)
+		diff(t, "user of FindSessionUser", user, joinedUser)
+		err = f.store.Read(ctx, func(tx kinbridge.Tx) error {
+			if _, err := tx.FindUserByID(ctx, bob.ID); err != nil {
+				return err
+			}
+			_, err := tx.FindSession(ctx, kinbridge.HashToken(token))
+			return err
+		})
+		if err == nil {
+			t.Error("a second query in Store.Read ran; want an error")
+		}
 		mustNoErr(t, f.svc.Logout(kinbridge.NewContextWithActor(ctx, a), token), "logout")
 		_, err = f.svc.AuthenticateSession(ctx, token, "192.0.2.7")
 		wantCode(t, err, kinbridge.EUNAUTHORIZED)
@@ -166,6 +192,17 @@ func testAPITokens(t *testing.T, open Opener) {
 	wantActor := ActorOf(alice)
 	wantActor.Addr = "192.0.2.5"
 	diff(t, "actor", wantActor, a)
+	var joinedTok *kinbridge.APIToken
+	var joinedUser *kinbridge.User
+	err = f.store.Read(ctx, func(tx kinbridge.Tx) error {
+		joinedTok, joinedUser, err = tx.FindAPITokenUser(ctx, kinbridge.HashToken(secret))
+		return err
+	})
+	mustNoErr(t, err, "find token and user")
+	diff(t, "token of FindAPITokenUser", want, joinedTok)
+	if joinedUser.ID != alice.ID || joinedUser.Username != "alice" || joinedUser.UnitPath != f.regionA.Path {
+		t.Errorf("user of FindAPITokenUser: %+v, want alice in %s", joinedUser, f.regionA.Path)
+	}
 	_, err = f.svc.AuthenticateToken(ctx, secret+"x", "192.0.2.5")
 	wantCode(t, err, kinbridge.EUNAUTHORIZED)
 	_, err = f.svc.AuthenticateToken(ctx, "no-prefix", "192.0.2.5")

@@ -113,6 +113,8 @@ func testTxErrors(t *testing.T, open Opener) {
 		{"username not found", func(tx kinbridge.Tx) error { _, err := tx.FindUserByUsername(ctx, "nobody"); return err }, kinbridge.ENOTFOUND},
 		{"session not found", func(tx kinbridge.Tx) error { _, err := tx.FindSession(ctx, "nope"); return err }, kinbridge.ENOTFOUND},
 		{"token not found", func(tx kinbridge.Tx) error { _, err := tx.FindAPITokenByHash(ctx, "nope"); return err }, kinbridge.ENOTFOUND},
+		{"session and user not found", func(tx kinbridge.Tx) error { _, _, err := tx.FindSessionUser(ctx, "nope"); return err }, kinbridge.ENOTFOUND},
+		{"token and user not found", func(tx kinbridge.Tx) error { _, _, err := tx.FindAPITokenUser(ctx, "nope"); return err }, kinbridge.ENOTFOUND},
 		{"token id not found", func(tx kinbridge.Tx) error { _, err := tx.FindAPITokenByID(ctx, 999); return err }, kinbridge.ENOTFOUND},
 		{"update missing unit", func(tx kinbridge.Tx) error {
 			return tx.UpdateUnit(ctx, &kinbridge.Unit{ID: 999, Names: kinbridge.UnitNames{EN: "x"}, TimeZone: "UTC"})
