@@ -459,6 +459,11 @@ type CallHousehold struct {
 
 // CallsTx is the family calls' part of a transaction.
 type CallsTx interface {
+	// CallSetupVersion returns the version of the call set-up: the units,
+	// users, programmes, call offices and rooms, rosters, roster exceptions
+	// and officer areas. The database moves it on with every change to any
+	// of them, in the change's transaction.
+	CallSetupVersion(ctx context.Context) (int64, error)
 	// FindCallOffice returns the office's set-up with all its rooms
 	// (active or not); ENOTFOUND if it has none.
 	FindCallOffice(ctx context.Context, unitID int64) (*CallOffice, error)

@@ -228,7 +228,7 @@ func (s *Service) OfficeDay(ctx context.Context, unitID int64, day string) (*Off
 		if od.Unit, err = findUnitInScope(ctx, tx, a, ActionCallView, unitID); err != nil {
 			return err
 		}
-		board, err := callBoard(ctx, tx, od.Unit, day, 1)
+		board, err := callBoard(ctx, liveSetup(tx), od.Unit, day, 1)
 		if err != nil {
 			return err
 		}
@@ -291,7 +291,7 @@ func (s *Service) OfficerWeek(ctx context.Context, officerID int64, weekStart st
 		if err != nil {
 			return err
 		}
-		board, err := callBoard(ctx, tx, unit, weekStart, 7)
+		board, err := callBoard(ctx, liveSetup(tx), unit, weekStart, 7)
 		if err != nil {
 			return err
 		}

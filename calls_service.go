@@ -38,10 +38,10 @@ const maxBlock = 8 * time.Hour
 
 // callPolicyOf returns the call policy that applies to a household with
 // the settings, and its programme (0: the default policy).
-func callPolicyOf(ctx context.Context, tx Tx, hs *HouseholdCallSettings) (CallPolicy, int64, error) {
+func callPolicyOf(ctx context.Context, st *setupAt, hs *HouseholdCallSettings) (CallPolicy, int64, error) {
 	id := hs.ProgrammeID
 	if id == 0 {
-		programmes, err := tx.FindResidentProgrammes(ctx, hs.HouseholdID)
+		programmes, err := st.tx.FindResidentProgrammes(ctx, hs.HouseholdID)
 		if err != nil {
 			return CallPolicy{}, 0, err
 		}
@@ -51,12 +51,12 @@ func callPolicyOf(ctx context.Context, tx Tx, hs *HouseholdCallSettings) (CallPo
 		cp, err := (*Programme)(nil).CallPolicy()
 		return cp, 0, err
 	}
-	p, err := tx.FindProgrammeByID(ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
+	p, err := st.programme(ctx, id)
+	if err != nil {
+		return CallPolicy{}, 0, err
+	} else if p == nil {
 		cp, err := (*Programme)(nil).CallPolicy()
 		return cp, 0, err
-	} else if err != nil {
-		return CallPolicy{}, 0, err
 	}
 	cp, err := p.CallPolicy()
 	return cp, id, err
@@ -91,49 +91,29 @@ var errNoCallOffice = &Error{Code: EINVALID, Field: "household_id", Key: "error.
 // callBoard reads what the rules need of an office for the local days
 // fromDay … fromDay+days-1: its set-up (nil if it has none), its own
 // officers' duties and areas, and its calls that hold officers and rooms.
-func callBoard(ctx context.Context, tx Tx, unit *Unit, fromDay string, days int) (*CallBoard, error) {
-	return callBoardOf(ctx, tx, unit, fromDay, days, nil)
+func callBoard(ctx context.Context, st *setupAt, unit *Unit, fromDay string, days int) (*CallBoard, error) {
+	return callBoardOf(ctx, st, unit, fromDay, days, nil)
 }
 
 // callBoardOf is callBoard; with a window, it reads only the calls that
 // overlap it (the office's other calls cannot bear on a booking in it).
-func callBoardOf(ctx context.Context, tx Tx, unit *Unit, fromDay string, days int, window *[2]time.Time) (*CallBoard, error) {
+func callBoardOf(ctx context.Context, st *setupAt, unit *Unit, fromDay string, days int, window *[2]time.Time) (*CallBoard, error) {
 	loc := unit.Location()
-	o, err := tx.FindCallOffice(ctx, unit.ID)
-	if ErrorCode(err) == ENOTFOUND {
+	setup, err := st.office(ctx, unit)
+	if err != nil {
+		return nil, err
+	} else if setup.office == nil {
 		return nil, nil
-	} else if err != nil {
-		return nil, err
 	}
-	users, _, err := tx.FindUsers(ctx, UserFilter{UnitID: unit.ID})
+	exc, err := st.exceptions(ctx, unit, setup, fromDay, days)
 	if err != nil {
 		return nil, err
 	}
-	own := make(map[int64]bool, len(users))
-	for _, u := range users {
-		own[u.ID] = true
-	}
-	entries, err := tx.FindRoster(ctx, unit.Path)
+	duties, err := ResolveDuties(setup.office, loc, fromDay, days, setup.roster, exc)
 	if err != nil {
 		return nil, err
 	}
-	roster := slices.DeleteFunc(entries, func(e RosterEntry) bool { return !own[e.OfficerID] })
-	lastDay := AddDays(fromDay, days-1)
-	exc, err := tx.FindRosterExceptions(ctx, unit.Path, fromDay, lastDay)
-	if err != nil {
-		return nil, err
-	}
-	exc = slices.DeleteFunc(exc, func(e *RosterException) bool {
-		return e.UnitID != unit.ID || (e.OfficerID != 0 && !own[e.OfficerID])
-	})
-	duties, err := ResolveDuties(o, loc, fromDay, days, roster, exc)
-	if err != nil {
-		return nil, err
-	}
-	areas, err := tx.FindOfficerAreas(ctx, unit.Path)
-	if err != nil {
-		return nil, err
-	}
+	o, areas, tx := setup.office, setup.areas, st.tx
 	from, _ := AtDayTime(fromDay, 0, loc)
 	to, _ := AtDayTime(AddDays(fromDay, days), 0, loc)
 	f := CallFilter{UnitID: unit.ID, From: from.Add(-maxBlock), To: to, Statuses: liveCallStatuses}
@@ -151,12 +131,13 @@ func callBoardOf(ctx context.Context, tx Tx, unit *Unit, fromDay string, days in
 // callSeeker reads what the rules need of a household for the local days
 // fromDay … fromDay+days-1: its settings and policy, the days it has calls
 // and the quota seats it holds in each ISO week of the days.
-func callSeeker(ctx context.Context, tx Tx, householdID int64, loc *time.Location, fromDay string, days int) (*CallSeeker, error) {
+func callSeeker(ctx context.Context, st *setupAt, householdID int64, loc *time.Location, fromDay string, days int) (*CallSeeker, error) {
+	tx := st.tx
 	hs, err := householdCallSettings(ctx, tx, householdID)
 	if err != nil {
 		return nil, err
 	}
-	cp, _, err := callPolicyOf(ctx, tx, hs)
+	cp, _, err := callPolicyOf(ctx, st, hs)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +193,11 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 		if err != nil {
 			return err
 		}
-		unit, err := tx.FindUnitByID(ctx, h.UnitID)
+		st, err := s.callSetup(ctx, tx)
+		if err != nil {
+			return err
+		}
+		unit, err := st.unit(ctx, h.UnitID)
 		if err != nil {
 			return err
 		}
@@ -228,7 +213,7 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 		for d := fromDay; d < LocalDay(to.Add(-time.Nanosecond), loc); d = AddDays(d, 1) {
 			days++
 		}
-		seeker, err := callSeeker(ctx, tx, householdID, loc, fromDay, days)
+		seeker, err := callSeeker(ctx, st, householdID, loc, fromDay, days)
 		if err != nil {
 			return err
 		}
@@ -243,7 +228,7 @@ func (s *Service) FreeSlots(ctx context.Context, householdID int64, from, to tim
 			fs.ReasonCode, fs.Reason = NoSlotsPast, "The period is past, or beyond the booking horizon."
 			return nil
 		}
-		board, err := callBoard(ctx, tx, unit, fromDay, days)
+		board, err := callBoard(ctx, st, unit, fromDay, days)
 		if err != nil {
 			return err
 		} else if board == nil {
@@ -413,7 +398,11 @@ func (s *Service) checkBooking(ctx context.Context, tx Tx, a *Actor, req BookCal
 	if err != nil {
 		return nil, 0, false, err
 	}
-	unit, err := tx.FindUnitByID(ctx, h.UnitID)
+	st, err := s.callSetup(ctx, tx)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	unit, err := st.unit(ctx, h.UnitID)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -421,13 +410,13 @@ func (s *Service) checkBooking(ctx context.Context, tx Tx, a *Actor, req BookCal
 	day := LocalDay(req.Start, loc)
 	// The longest time a call holds anyone is its home block.
 	window := [2]time.Time{req.Start, req.Start.Add(maxBlock)}
-	board, err := callBoardOf(ctx, tx, unit, day, 1, &window)
+	board, err := callBoardOf(ctx, st, unit, day, 1, &window)
 	if err != nil {
 		return nil, 0, false, err
 	} else if board == nil {
 		return nil, 0, false, errNoCallOffice
 	}
-	seeker, err := callSeeker(ctx, tx, h.ID, loc, day, 1)
+	seeker, err := callSeeker(ctx, st, h.ID, loc, day, 1)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -521,7 +510,7 @@ func (s *Service) changeCall(ctx context.Context, tx Tx, a *Actor, c *Call, vers
 		if err != nil {
 			return err
 		}
-		cp, _, err := callPolicyOf(ctx, tx, hs)
+		cp, _, err := callPolicyOf(ctx, liveSetup(tx), hs)
 		if err != nil {
 			return err
 		}
@@ -558,7 +547,7 @@ func (s *Service) cancelCall(ctx context.Context, tx Tx, a *Actor, c *Call, vers
 		if err != nil {
 			return err
 		}
-		cp, _, err := callPolicyOf(ctx, tx, hs)
+		cp, _, err := callPolicyOf(ctx, liveSetup(tx), hs)
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,8 @@ type Service struct {
 	// spares the job a count per supervisor every minute. The digest's key
 	// in the database is what makes it once only.
 	weekly sync.Map
+	// setup keeps the call set-up read at its latest version (calls_setup.go).
+	setup setupCache
 }
 
 // NewService returns a service over the store. clock may be nil for the

@@ -3,6 +3,7 @@ package kinbridge
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -87,12 +88,20 @@ func (u *Unit) Validate() error {
 
 // Location returns the unit's time zone.
 func (u *Unit) Location() *time.Location {
+	if loc, ok := locations.Load(u.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(u.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(u.TimeZone, loc)
 	return loc
 }
+
+// locations keeps the time zones loaded: time.LoadLocation reads and
+// parses the zone's file each time, and every booking asks.
+var locations sync.Map // name → *time.Location
 
 // scopeFilter narrows a unit filter to what the actor may see.
 func scopeFilter(a *Actor) UnitFilter {

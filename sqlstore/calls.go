@@ -45,6 +45,16 @@ func jsonList[T any](s string) ([]T, error) {
 	return v, nil
 }
 
+// CallSetupVersion returns the version of the call set-up, which the
+// triggers of 0010_call_setup_version move on.
+func (tx *Tx) CallSetupVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := tx.queryRow(ctx, "SELECT version FROM call_setup_version WHERE id = 1").Scan(&v); err != nil {
+		return 0, tx.store.mapError(err, "call set-up version", "call set-up")
+	}
+	return v, nil
+}
+
 // callOfficeSelect reads offices with their rooms, a row per room (or one
 // with no room, for an office that has none yet): one query for both.
 const callOfficeSelect = `SELECT o.unit_id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, o.updated,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ var callsServiceCases = []struct {
 	{"CallPlanWeek", testCallPlanWeek},
 	{"CallPlanStale", testCallPlanStale},
 	{"CallCalendar", testCallCalendar},
+	{"CallSetupChanges", testCallSetupChanges},
 }
 
 // callDesk is the welfare fixture with officeA1 set up for calls through
@@ -513,4 +515,73 @@ func testCallSettingsValidation(t *testing.T, open Opener) {
 	}
 	mustNoErr(t, f.svc.DeleteRosterException(f.coord, e.ID), "delete exception")
 	f.mustBook(t, f.coord, f.office(f.h3, 0, "09:00"))
+}
+
+// testCallSetupChanges: the service keeps the call set-up it has read —
+// the unit, its office and rooms, roster, leave, areas, the programmes'
+// policies — with the version the database keeps of it; a change made
+// elsewhere, by another process (another Service on the same database,
+// with its own memory) or by SQL without any service, is seen by the
+// next booking or list of free slots all the same. Each step checks what
+// it changed through the first service, whose memory holds the old.
+func testCallSetupChanges(t *testing.T, open Opener) {
+	f := newCallDesk(t, open)
+	other := kinbridge.NewService(f.store, f.clock, kinbridge.DefaultServiceConfig())
+	// free returns the places free at 09:00 on Monday for h3.
+	free := func(step string) int {
+		t.Helper()
+		fs, err := f.svc.FreeSlots(f.coord, f.h3.ID, f.at(0, "00:00"), f.at(1, "00:00"))
+		mustNoErr(t, err, "free slots "+step)
+		for _, s := range fs.Slots {
+			if s.Place == kinbridge.CallAtOffice && s.Start.Equal(f.at(0, "09:00")) {
+				return s.Free
+			}
+		}
+		return 0
+	}
+	if n := free("at first"); n != 2 {
+		t.Fatalf("at first %d places free at 09:00, want 2 (two rooms, two officers)", n)
+	}
+	leave := &kinbridge.RosterException{UnitID: f.officeA1.ID, OfficerID: f.officerA1.ID, Day: f.monday, Half: kinbridge.Morning,
+		Kind: kinbridge.DutyOff, Reason: "leave"}
+	mustNoErr(t, other.AddRosterException(f.coord, leave), "leave")
+	if n := free("with officer A1 on leave"); n != 1 {
+		t.Errorf("with officer A1 on leave: %d places free, want 1", n)
+	}
+	mustNoErr(t, other.DeleteRosterException(f.coord, leave.ID), "end leave")
+	if n := free("after the leave is taken back"); n != 2 {
+		t.Errorf("after the leave is taken back: %d places free, want 2", n)
+	}
+	o := &kinbridge.CallOffice{UnitID: f.officeA1.ID, Rooms: []*kinbridge.CallRoom{
+		{ID: f.rooms[0].ID, Name: f.rooms[0].Name, Active: true}, {ID: f.rooms[1].ID, Name: f.rooms[1].Name, Active: false}}}
+	mustNoErr(t, other.SetCallOffice(f.coord, o), "close room B")
+	if n := free("with room B closed"); n != 1 {
+		t.Errorf("with room B closed: %d places free, want 1", n)
+	}
+	_, err := f.svc.BookCall(f.coord, f.office(f.h2, 0, "09:00"))
+	mustNoErr(t, err, "book the one room left")
+	_, err = f.svc.BookCall(f.coord, f.office(f.h3, 0, "09:00"))
+	wantRefusal(t, err, kinbridge.ECONFLICT, "start", "error.calls.room_taken")
+	f.exec(t, "UPDATE call_rooms SET active = ? WHERE id = ?", true, f.rooms[1].ID)
+	if n := free("with room B opened by SQL"); n != 1 {
+		t.Errorf("with room B opened by SQL and one call booked: %d places free, want 1", n)
+	}
+	mustNoErr(t, other.SetRoster(f.coord, f.officeA1.ID, nil, nil), "empty the roster")
+	if n := free("with no one on the roster"); n != 0 {
+		t.Errorf("with no one on the roster: %d places free, want 0", n)
+	}
+
+	quota := func() int {
+		t.Helper()
+		fs, err := f.svc.FreeSlots(f.coord, f.h1.ID, f.at(0, "00:00"), f.at(1, "00:00"))
+		mustNoErr(t, err, "free slots of h1")
+		return fs.Weeks[0].Quota
+	}
+	before := quota()
+	p := *f.prog
+	p.Settings = fmt.Sprintf(`{"calls": {"quota": %d}}`, before+1)
+	mustNoErr(t, other.UpdateProgramme(f.sys, &p), "raise the programme's quota")
+	if q := quota(); q != before+1 {
+		t.Errorf("h1's quota after its programme's was raised: %d, want %d", q, before+1)
+	}
 }

@@ -26,6 +26,7 @@ var callsCases = []struct {
 	{"CallsFind", testCallsFind},
 	{"CallsPlansTokens", testCallsPlansTokens},
 	{"CallsEvidence", testCallsEvidence},
+	{"CallSetupVersion", testCallSetupVersion},
 }
 
 // calls is the welfare fixture with call offices: officeA1 has rooms A and
@@ -717,4 +718,76 @@ func testCallsPlansTokens(t *testing.T, open Opener) {
 		diff(t, "tokens", []*kinbridge.CalendarToken{tk2, tk1}, ts)
 		return nil
 	})
+}
+
+// testCallSetupVersion: every write to what the call set-up is made of
+// moves its version on, in the write's own transaction, and a write to
+// anything else does not.
+func testCallSetupVersion(t *testing.T, open Opener) {
+	f := newCalls(t, open)
+	ctx := context.Background()
+	var exc kinbridge.RosterException
+	for _, tt := range []struct {
+		name  string
+		write func(tx kinbridge.Tx) error
+		moves bool
+	}{
+		{"unit", func(tx kinbridge.Tx) error {
+			return tx.CreateUnit(ctx, &kinbridge.Unit{ParentID: f.regionA.ID, Names: kinbridge.UnitNames{EN: "New Office"}, TimeZone: "UTC"})
+		}, true},
+		{"user", func(tx kinbridge.Tx) error {
+			u := *f.officerA1b
+			u.DisplayName = "Renamed"
+			return tx.UpdateUser(ctx, &u)
+		}, true},
+		{"programme", func(tx kinbridge.Tx) error {
+			return tx.CreateProgramme(ctx, &kinbridge.Programme{Code: "P9", Names: kinbridge.UnitNames{EN: "Another"}, Settings: "{}"})
+		}, true},
+		{"office and rooms", func(tx kinbridge.Tx) error {
+			o, err := tx.FindCallOffice(ctx, f.officeA1.ID)
+			if err != nil {
+				return err
+			}
+			o.Rooms = append(o.Rooms, &kinbridge.CallRoom{Name: "Room D", Active: true})
+			return tx.PutCallOffice(ctx, o)
+		}, true},
+		{"roster", func(tx kinbridge.Tx) error {
+			return tx.ReplaceRoster(ctx, f.officeA1.ID, []kinbridge.RosterEntry{
+				{OfficerID: f.officerA1.ID, Weekday: 1, Half: kinbridge.Morning, Kind: kinbridge.DutyOffice}})
+		}, true},
+		{"roster exception", func(tx kinbridge.Tx) error {
+			exc = kinbridge.RosterException{UnitID: f.officeA1.ID, OfficerID: f.officerA1.ID, Day: "2026-03-02", Half: kinbridge.Morning,
+				Kind: kinbridge.DutyOff, Created: tx.Now()}
+			return tx.CreateRosterException(ctx, &exc)
+		}, true},
+		{"roster exception deleted", func(tx kinbridge.Tx) error { return tx.DeleteRosterException(ctx, exc.ID) }, true},
+		{"officer area", func(tx kinbridge.Tx) error { return tx.SetOfficerArea(ctx, f.officerA1.ID, "south") }, true},
+		{"household (not set-up)", func(tx kinbridge.Tx) error {
+			return tx.CreateHousehold(ctx, &kinbridge.Household{UnitID: f.officeA1.ID, Address: "7 Quiet Lane"})
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, within int64
+			mustNoErr(t, f.store.Update(ctx, func(tx kinbridge.Tx) error {
+				var err error
+				if before, err = tx.CallSetupVersion(ctx); err != nil {
+					return err
+				}
+				if err := tt.write(tx); err != nil {
+					return err
+				}
+				within, err = tx.CallSetupVersion(ctx)
+				return err
+			}), "write")
+			var after int64
+			mustNoErr(t, f.store.View(ctx, func(tx kinbridge.Tx) error {
+				var err error
+				after, err = tx.CallSetupVersion(ctx)
+				return err
+			}), "version after")
+			if moved := within > before; moved != tt.moves || after != within {
+				t.Errorf("version %d before, %d within the write, %d after; want it moved %v within, and kept after", before, within, after, tt.moves)
+			}
+		})
+	}
 }
