@@ -110,10 +110,10 @@ func keep[K comparable, V any](st *setupAt, get func(*setupCache) map[K]V, key K
 	m[key] = v
 }
 
-func cachedUnits(c *setupCache) map[int64]*Unit                              { return c.units }
-func cachedOffices(c *setupCache) map[int64]*officeSetup                     { return c.offices }
+func cachedUnits(c *setupCache) map[int64]*Unit                           { return c.units }
+func cachedOffices(c *setupCache) map[int64]*officeSetup                  { return c.offices }
 func cachedExceptions(c *setupCache) map[exceptionsKey][]*RosterException { return c.exceptions }
-func cachedProgrammes(c *setupCache) map[int64]*Programme                    { return c.programmes }
+func cachedProgrammes(c *setupCache) map[int64]*Programme                 { return c.programmes }
 
 // unit returns the unit.
 func (st *setupAt) unit(ctx context.Context, id int64) (*Unit, error) {
