@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,8 +41,14 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	// A connection is a server process: more of them than the processors
+	// can keep busy only take turns on them, and the one that holds a turn
+	// to commit waits behind the rest. Two a processor keep them busy
+	// through the waits for the network and the disk. All of them are kept
+	// open: one opened for a request costs a process and its statements.
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
