@@ -277,6 +277,14 @@ func testCallIdempotentRetry(t *testing.T, open Opener) {
 	if other.ID == first.ID {
 		t.Error("another user's request returned the first user's call")
 	}
+	// Another request with a key this user has used, which passes every
+	// check (h1 is free on Tuesday): the key is found taken as the call
+	// is stored, and the answer is the call booked with it.
+	req3 := f.office(f.h1, 1, "09:00")
+	req3.IdempotencyKey = "req-1"
+	if third := f.mustBook(t, f.coord, req3); third.ID != first.ID {
+		t.Errorf("another request with the key booked call %d, want the first, %d", third.ID, first.ID)
+	}
 	calls, total, err := f.svc.FindCalls(f.coord, kinbridge.CallFilter{UnitID: f.officeA1.ID})
 	mustNoErr(t, err, "find calls")
 	if total != 2 || len(calls) != 2 {
