@@ -98,7 +98,7 @@ func dialect(url string) sqlstore.Dialect {
 // stays open, failed. pgx prepares and caches the statements as it does
 // database/sql's (QueryExecModeCacheStatement), but this goes round
 // database/sql, which offers no pipeline.
-func commit(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Statement) error {
+func commit(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Statement, ran func()) error {
 	return conn.Raw(func(driverConn any) error {
 		c := driverConn.(*stdlib.Conn).Conn()
 		var b pgx.Batch
@@ -109,7 +109,10 @@ func commit(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Statement) err
 		br := c.SendBatch(ctx, &b)
 		var tag pgconn.CommandTag
 		var err error
-		for range b.Len() {
+		for i := range b.Len() {
+			if i == len(stmts) && ran != nil {
+				ran()
+			}
 			if tag, err = br.Exec(); err != nil {
 				break
 			}

@@ -265,6 +265,12 @@ func (s *Store) noteAuditHead(h *kinbridge.AuditHead) {
 	}
 }
 
+// forgetAuditHead drops the store's guess of the head if it is h, an entry
+// whose transaction failed: the next append reads the head instead.
+func (s *Store) forgetAuditHead(h *kinbridge.AuditHead) {
+	s.head.CompareAndSwap(h, nil)
+}
+
 // auditSeqAt returns where the entries at or after t begin: a sequence
 // number such that every entry before it is earlier than t and every entry
 // from it on is not. The log is in time order (kinbridge.AuditEntry.Link),

@@ -48,7 +48,9 @@ type Dialect struct {
 	// rolled back); a COMMIT that rolled back, because the transaction had
 	// failed before, is an error too. The audit append goes this way, with
 	// the COMMIT instead of in a round trip of its own (Tx.AppendAudit).
-	Commit     func(ctx context.Context, conn *sql.Conn, stmts []Statement) error
+	// ran, if not nil, is called once stmts have run without error, while
+	// the COMMIT may still be running.
+	Commit     func(ctx context.Context, conn *sql.Conn, stmts []Statement, ran func()) error
 	BeginWrite string
 	// GroupCommit runs concurrent Update transactions as one, each in a
 	// savepoint, committed together (group.go): for an engine with a
@@ -324,7 +326,7 @@ func (s *Store) runOnConn(ctx context.Context, db *sql.DB, fn func(kinbridge.Tx)
 func (tx *Tx) commit(ctx context.Context) error {
 	e := tx.pending
 	if e == nil {
-		if err := tx.store.dialect.Commit(ctx, tx.conn, nil); err != nil {
+		if err := tx.store.dialect.Commit(ctx, tx.conn, nil, nil); err != nil {
 			return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
 		}
 		return nil
@@ -332,7 +334,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 	tx.pending = nil
 	if tx.headLocked {
 		// The head is this transaction's already: no one can move it.
-		if err := tx.store.dialect.Commit(ctx, tx.conn, []Statement{tx.appendStatement(e, true)}); err != nil {
+		if err := tx.store.dialect.Commit(ctx, tx.conn, []Statement{tx.appendStatement(e, true)}, nil); err != nil {
 			return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
 		}
 		return nil
@@ -353,7 +355,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 	if err := tx.relinkAudit(ctx, e); err != nil {
 		return err
 	}
-	if err := tx.store.dialect.Commit(ctx, tx.conn, nil); err != nil {
+	if err := tx.store.dialect.Commit(ctx, tx.conn, nil, nil); err != nil {
 		return fmt.Errorf("commit: %w", tx.store.dialect.MapError(err))
 	}
 	return nil
@@ -363,6 +365,14 @@ func (tx *Tx) commit(ctx context.Context) error {
 // with the COMMIT, in the store's turn (commitTurn). The head it links to is
 // not locked: if another store moved it, the append fails, and the COMMIT
 // with it, after a savepoint that keeps the rest of the transaction.
+//
+// The turn ends once the append has run, while the COMMIT still waits for
+// the disk: from then on the head's row lock, held to the end of the
+// transaction, orders the commits, and the next in turn can link to this
+// entry and send its own, whose append waits in the server for this COMMIT
+// and runs at once after it — no round trip to this process in between.
+// Were this COMMIT to fail, the next append finds the head moved and is
+// made again under the lock; the store forgets the head it guessed.
 func (tx *Tx) commitInTurn(ctx context.Context, e *kinbridge.AuditEntry) error {
 	s := tx.store
 	select {
@@ -370,15 +380,26 @@ func (tx *Tx) commitInTurn(ctx context.Context, e *kinbridge.AuditEntry) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-s.commitTurn }()
+	inTurn := true
+	endTurn := func() {
+		if inTurn {
+			inTurn = false
+			<-s.commitTurn
+		}
+	}
+	defer endTurn()
 	if h := s.head.Load(); h != nil && (e.Seq != h.Seq+1 || e.PrevHash != h.Hash) {
 		e.Link(*h, tx.now)
 		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
 	}
-	err := s.dialect.Commit(ctx, tx.conn, []Statement{{Query: "SAVEPOINT audit_append"}, tx.appendStatement(e, true)})
-	if err == nil {
+	head := tx.head
+	err := s.dialect.Commit(ctx, tx.conn, []Statement{{Query: "SAVEPOINT audit_append"}, tx.appendStatement(e, true)}, func() {
 		// Before the next in turn links to it.
-		s.noteAuditHead(tx.head)
+		s.noteAuditHead(head)
+		endTurn()
+	})
+	if err != nil {
+		s.forgetAuditHead(head)
 	}
 	return err
 }
