@@ -20,19 +20,15 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER units_call_setup AFTER INSERT OR UPDATE OR DELETE ON units
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER users_call_setup AFTER INSERT OR UPDATE OR DELETE ON users
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER programmes_call_setup AFTER INSERT OR UPDATE OR DELETE ON programmes
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER call_offices_call_setup AFTER INSERT OR UPDATE OR DELETE ON call_offices
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER call_rooms_call_setup AFTER INSERT OR UPDATE OR DELETE ON call_rooms
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER call_roster_call_setup AFTER INSERT OR UPDATE OR DELETE ON call_roster
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER call_roster_exceptions_call_setup AFTER INSERT OR UPDATE OR DELETE ON call_roster_exceptions
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
-CREATE TRIGGER call_officer_areas_call_setup AFTER INSERT OR UPDATE OR DELETE ON call_officer_areas
-	FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version();
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['units', 'users', 'programmes', 'call_offices', 'call_rooms', 'call_roster',
+		'call_roster_exceptions', 'call_officer_areas']
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I
+			FOR EACH STATEMENT EXECUTE FUNCTION bump_call_setup_version()', t || '_call_setup', t);
+	END LOOP;
+END
+$$;
