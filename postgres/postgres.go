@@ -74,7 +74,13 @@ func dialect(url string) sqlstore.Dialect {
 		ReadTx: sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		// Writers serialise where they must by locks (the audit head, the
 		// unit tree), so READ COMMITTED never fails a write for having raced.
-		BeginWrite: "BEGIN ISOLATION LEVEL READ COMMITTED",
+		// Their statements run on generic plans: left to choose, PostgreSQL
+		// plans a statement with a range (a booking's calls of the day, its
+		// quota seats) anew for every execution, for values that never
+		// change its plan, and a booking spent more time planning than
+		// running. Reads (pages, dashboards over a subtree of any size) keep
+		// plans made for their values.
+		BeginWrite: "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL plan_cache_mode = force_generic_plan",
 		// The audit append travels with the COMMIT: one round trip for both.
 		Commit:            commit,
 		LockHead:          " FOR UPDATE",
