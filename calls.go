@@ -412,8 +412,9 @@ type CallPlanSummary struct {
 	Short            []CallShortfall  `json:"short"`
 	Offices          []CallOfficeLoad `json:"offices"`
 	Millis           int64            `json:"millis"` // planner time
-	// Fingerprint sums up the calls of the subtree and week when the plan
-	// was made: booking the plan refuses if they changed since.
+	// Fingerprint sums up the week of the subtree when the plan was made —
+	// its calls, rooms, duties, areas and households' settings: booking the
+	// plan refuses if it changed since.
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -230,12 +231,38 @@ func readPlanScene(ctx context.Context, tx Tx, unit *Unit, weekStart string) (*p
 	return sc, nil
 }
 
-// fingerprint sums up the live calls of the scene: their ids, statuses and
-// versions.
+// fingerprint sums up everything of the scene a plan is made from: the
+// live calls (ids, statuses, versions), the offices' hours and open rooms,
+// the officers' duties and areas (roster, leave), and each household's
+// settings, policy and calls wanted. A plan is booked only while it is
+// the same: one made before a room closed or an officer took leave would
+// book calls that no longer fit, or miss what now does.
 func (sc *planScene) fingerprint() string {
 	h := sha256.New()
 	for _, c := range sc.calls {
-		fmt.Fprintf(h, "%d:%s:%d;", c.ID, c.Status, c.Version)
+		fmt.Fprintf(h, "c%d:%s:%d;", c.ID, c.Status, c.Version)
+	}
+	for _, id := range slices.Sorted(maps.Keys(sc.offices)) {
+		o := sc.offices[id]
+		fmt.Fprintf(h, "o%d:%d-%d,%d-%d:", id, o.MorningStart, o.MorningEnd, o.AfternoonStart, o.AfternoonEnd)
+		for _, r := range o.ActiveRooms() {
+			fmt.Fprintf(h, "%d,", r.ID)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(sc.boards)) {
+		b := sc.boards[id]
+		fmt.Fprintf(h, "b%d:", id)
+		for _, d := range b.Duties {
+			fmt.Fprintf(h, "%d:%s:%d-%d,", d.OfficerID, d.Kind, d.Start.Unix(), d.End.Unix())
+		}
+		for _, officer := range slices.Sorted(maps.Keys(b.Areas)) {
+			fmt.Fprintf(h, "a%d:%q,", officer, b.Areas[officer])
+		}
+	}
+	for _, ph := range sc.houses {
+		st := ph.Settings
+		fmt.Fprintf(h, "h%d:%d:%q:%v:%v:%v:%v:%+v:%d:%d;", ph.HouseholdID, st.ProgrammeID, st.Area, st.Places, st.Windows,
+			st.Preferred, st.RelativeIDs, ph.policy, ph.programme, ph.want)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -159,6 +159,41 @@ func testCallPlanStale(t *testing.T, open Opener) {
 		}
 	}
 
+	// A plan made before an officer took leave, a room closed or a
+	// household changed its settings would book calls that no longer fit:
+	// it is refused too.
+	for _, change := range []struct {
+		name string
+		make func(t *testing.T)
+	}{
+		{"leave", func(t *testing.T) {
+			mustNoErr(t, f.svc.AddRosterException(f.coord, &kinbridge.RosterException{UnitID: f.officeA1.ID, OfficerID: f.officerA1b.ID,
+				Day: kinbridge.AddDays(f.monday, 7), Half: kinbridge.Afternoon, Kind: kinbridge.DutyOff, Reason: "leave"}), "leave")
+		}},
+		{"room closed", func(t *testing.T) {
+			o := &kinbridge.CallOffice{UnitID: f.officeA1.ID, Rooms: []*kinbridge.CallRoom{
+				{ID: f.rooms[0].ID, Name: f.rooms[0].Name, Active: true}, {ID: f.rooms[1].ID, Name: f.rooms[1].Name, Active: false}}}
+			mustNoErr(t, f.svc.SetCallOffice(f.coord, o), "close room B")
+		}},
+		{"household settings", func(t *testing.T) {
+			mustNoErr(t, f.svc.SetHouseholdCallSettings(f.coord, &kinbridge.HouseholdCallSettings{HouseholdID: f.h2.ID,
+				Places: []kinbridge.CallPlace{kinbridge.CallAtOffice}, Windows: []kinbridge.WeekPeriod{{Weekday: 2, Start: 9 * 60, End: 10 * 60}}}),
+				"h2 settings")
+		}},
+	} {
+		t.Run("stale after "+change.name, func(t *testing.T) {
+			next := kinbridge.AddDays(f.monday, 7)
+			p, err := f.svc.PlanWeek(f.coord, f.officeA1.ID, next)
+			mustNoErr(t, err, "plan next week")
+			change.make(t)
+			_, _, err = f.svc.BookCallPlan(f.coord, p.ID)
+			wantCode(t, err, kinbridge.ECONFLICT)
+			if got, _ := f.svc.FindCallPlan(f.coord, p.ID); got.Status != kinbridge.CallPlanDraft {
+				t.Errorf("plan status %s, want still a draft", got.Status)
+			}
+		})
+	}
+
 	t.Run("different call lengths", func(t *testing.T) {
 		p2 := &kinbridge.Programme{Code: "P2", Names: kinbridge.UnitNames{EN: "Long calls"}, Settings: `{"calls":{"call_minutes":45}}`}
 		mustNoErr(t, f.svc.CreateProgramme(f.sys, p2), "programme")
