@@ -23,8 +23,11 @@ officers, visits, problems in every state with their history, referrals,
 escalations and unread notifications; and headquarters' directive passed on
 by every region to its offices, with acknowledgements, reports whose
 evidence comes from those records, returns, acceptances, an amendment and
-overdue offices. Attachments of the demo reports go to --files. A database
-that already holds data is served as it is.`)
+overdue offices; the family calls — offices' rooms and rosters, households'
+windows, last week's and this week's calls in every state and a draft plan
+of next week; and the departure list's requests. Attachments of the demo
+reports go to --files. A database that already holds data is served as it
+is.`)
 	var size string
 	var seed uint64
 	cfg, err := loadConfig(env, fs, args, func(c *Config, fs *flag.FlagSet) {
