@@ -404,9 +404,23 @@ func (tx *Tx) FindHouseholdCallSettings(ctx context.Context, householdID int64) 
 // queries, so it may use the transaction.
 func (tx *Tx) ScanCallHouseholds(ctx context.Context, pathPrefix string, fn func(*kinbridge.CallHousehold) error) error {
 	where := []string{"h.id > ?", `EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id AND p.kind = 'resident' AND p.status = 'present')`}
-	var scopeArgs []any
-	if cond, a := scopeCond("h.unit_id", pathPrefix, ""); cond != "" {
-		where, scopeArgs = append(where, cond), a
+	// Of a big subtree, the households are read in id order, each one's
+	// unit tested: SQLite would otherwise read them unit by unit and sort
+	// the whole subtree's for every batch (the unary + keeps it from the
+	// index by unit).
+	col := "h.unit_id"
+	if !tx.postgres() {
+		col = "+h.unit_id"
+	}
+	cond, scopeArgs, big, err := tx.scopeOf(ctx, col, pathPrefix)
+	if err != nil {
+		return tx.store.mapError(err, "scan call households: scope", "unit")
+	}
+	if cond != "" && !big {
+		cond, scopeArgs = scopeCond("h.unit_id", pathPrefix, "")
+	}
+	if cond != "" {
+		where = append(where, cond)
 	}
 	q := "SELECT h.id, h.unit_id, u.path, " + tx.settingsColumns() + ` FROM households h JOIN units u ON u.id = h.unit_id
 		LEFT JOIN household_call_settings s ON s.household_id = h.id` + whereClause(where) + " ORDER BY h.id LIMIT ?"

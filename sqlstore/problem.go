@@ -11,9 +11,29 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-// bigScopeUnits is the size of subtree, in units, from which SQLite's
-// dashboard reads the indexes made for large subtrees.
+// bigScopeUnits is the size of subtree, in units, from which SQLite reads
+// a table in its own order (or by an index made for large subtrees) and
+// tests each row's unit, rather than reading the table unit by unit.
 const bigScopeUnits = 128
+
+// scopeOf returns the condition that keeps col in the subtree of
+// pathPrefix — none when the subtree is every unit —, and whether the
+// subtree is big (bigScopeUnits).
+func (tx *Tx) scopeOf(ctx context.Context, col, pathPrefix string) (cond string, args []any, big bool, err error) {
+	cond, args = scopeCond(col, pathPrefix, "")
+	if cond == "" {
+		return "", nil, true, nil
+	}
+	var n, all int
+	if err := tx.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?), (SELECT COUNT(*) FROM units)",
+		pathPrefix, SubtreeEnd(pathPrefix)).Scan(&n, &all); err != nil {
+		return "", nil, false, err
+	}
+	if n == all {
+		return "", nil, true, nil
+	}
+	return cond, args, n > bigScopeUnits, nil
+}
 
 // activeCond is the condition of the partial indexes over active problems
 // (0004_welfare), written with the same text so that SQLite uses them.
@@ -329,20 +349,11 @@ func (tx *Tx) FindEscalations(ctx context.Context, f kinbridge.EscalationFilter)
 // level in the last two cases — so the escalated count comes from the
 // active index, with no look at the escalations.
 func (tx *Tx) ProblemStats(ctx context.Context, f kinbridge.ProblemStatsFilter) (*kinbridge.ProblemStats, error) {
-	scope, scopeArgs := scopeCond("p.unit_id", f.PathPrefix, "")
 	// A scope of every unit (the top unit's) needs no condition: each
 	// query then reads its index alone, without probing the scope's units.
-	big := scope == ""
-	if !big {
-		var n, all int
-		if err := tx.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?), (SELECT COUNT(*) FROM units)",
-			f.PathPrefix, SubtreeEnd(f.PathPrefix)).Scan(&n, &all); err != nil {
-			return nil, tx.store.mapError(err, "problem stats: scope", "unit")
-		}
-		big = n > bigScopeUnits
-		if n == all {
-			scope, scopeArgs = "", nil
-		}
+	scope, scopeArgs, big, err := tx.scopeOf(ctx, "p.unit_id", f.PathPrefix)
+	if err != nil {
+		return nil, tx.store.mapError(err, "problem stats: scope", "unit")
 	}
 	// On SQLite, a scope of many units reads the indexes made for it
 	// (0004_welfare): in GROUP BY order, and in order of time to resolve.
