@@ -404,20 +404,9 @@ func (tx *Tx) FindHouseholdCallSettings(ctx context.Context, householdID int64) 
 // queries, so it may use the transaction.
 func (tx *Tx) ScanCallHouseholds(ctx context.Context, pathPrefix string, fn func(*kinbridge.CallHousehold) error) error {
 	where := []string{"h.id > ?", `EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id AND p.kind = 'resident' AND p.status = 'present')`}
-	// Of a big subtree, the households are read in id order, each one's
-	// unit tested: SQLite would otherwise read them unit by unit and sort
-	// the whole subtree's for every batch (the unary + keeps it from the
-	// index by unit).
-	col := "h.unit_id"
-	if !tx.postgres() {
-		col = "+h.unit_id"
-	}
-	cond, scopeArgs, big, err := tx.scopeOf(ctx, col, pathPrefix)
+	cond, scopeArgs, err := tx.tableScope(ctx, "h.unit_id", pathPrefix, "")
 	if err != nil {
-		return tx.store.mapError(err, "scan call households: scope", "unit")
-	}
-	if cond != "" && !big {
-		cond, scopeArgs = scopeCond("h.unit_id", pathPrefix, "")
+		return err
 	}
 	if cond != "" {
 		where = append(where, cond)

@@ -49,7 +49,7 @@ func (tx *Tx) FindHouseholdByID(ctx context.Context, id int64) (*kinbridge.House
 
 // householdWhere returns the conditions of a household filter (paging
 // aside), on the alias h.
-func householdWhere(f kinbridge.HouseholdFilter) ([]string, []any) {
+func (tx *Tx) householdWhere(ctx context.Context, f kinbridge.HouseholdFilter) ([]string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, a []any) {
@@ -57,7 +57,11 @@ func householdWhere(f kinbridge.HouseholdFilter) ([]string, []any) {
 			where, args = append(where, cond), append(args, a...)
 		}
 	}
-	add(scopeCond("h.unit_id", f.PathPrefix, f.Path))
+	scope, scopeArgs, err := tx.tableScope(ctx, "h.unit_id", f.PathPrefix, f.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	add(scope, scopeArgs)
 	if f.UnitID != 0 {
 		add(unitSubtreeCond("h.unit_id", f.UnitID))
 	}
@@ -70,13 +74,16 @@ func householdWhere(f kinbridge.HouseholdFilter) ([]string, []any) {
 			WHERE p.household_id = h.id AND p.kind = 'resident' AND p.status <> 'merged' AND pp.programme_id = ?)`,
 			[]any{f.ProgrammeID})
 	}
-	return where, args
+	return where, args, nil
 }
 
 // FindHouseholds returns one page of the households f selects, by id, and
 // how many it selects in all.
 func (tx *Tx) FindHouseholds(ctx context.Context, f kinbridge.HouseholdFilter) ([]*kinbridge.Household, int, error) {
-	where, args := householdWhere(f)
+	where, args, err := tx.householdWhere(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
 	var total int
 	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM households h"+whereClause(where), args...).Scan(&total); err != nil {
 		return nil, 0, tx.store.mapError(err, "count households", "household")
@@ -214,7 +221,10 @@ const scanBatch = 500
 // Merged records are left out: they are kept for their history, and are
 // not persons of the household any more.
 func (tx *Tx) ScanHouseholds(ctx context.Context, f kinbridge.HouseholdFilter, fn func(*kinbridge.HouseholdRecord) error) error {
-	where, args := householdWhere(f)
+	where, args, err := tx.householdWhere(ctx, f)
+	if err != nil {
+		return err
+	}
 	var after int64
 	for {
 		q := householdSelect + whereClause(append(where[:len(where):len(where)], "h.id > ?")) + " ORDER BY h.id LIMIT ?"

@@ -35,6 +35,28 @@ func (tx *Tx) scopeOf(ctx context.Context, col, pathPrefix string) (cond string,
 	return cond, args, n > bigScopeUnits, nil
 }
 
+// tableScope is the condition that keeps the rows of a table read in its
+// own order — by id, a page or a batch at a time — in the subtree of
+// pathPrefix, or the unit of path. Of a big subtree, SQLite is kept (by
+// the unary +) from reading the rows unit by unit through the index on
+// col, which makes it sort the whole subtree's rows to give the first few;
+// it reads them in order and tests each one's unit instead. Of every unit
+// there is nothing to test.
+func (tx *Tx) tableScope(ctx context.Context, col, pathPrefix, path string) (string, []any, error) {
+	if path != "" {
+		cond, args := scopeCond(col, "", path)
+		return cond, args, nil
+	}
+	cond, args, big, err := tx.scopeOf(ctx, col, pathPrefix)
+	if err != nil {
+		return "", nil, tx.store.mapError(err, "scope", "unit")
+	}
+	if big && cond != "" && !tx.postgres() {
+		cond = "+" + cond
+	}
+	return cond, args, nil
+}
+
 // activeCond is the condition of the partial indexes over active problems
 // (0004_welfare), written with the same text so that SQLite uses them.
 const activeCond = "p.status IN ('open', 'in_progress', 'referred')"

@@ -36,6 +36,54 @@ var registryCases = []struct {
 	{"Import", testImport},
 	{"ExportRoundTrip", testExportRoundTrip},
 	{"RegistryAudit", testRegistryAudit},
+	{"HouseholdsOfBigSubtree", testHouseholdsOfBigSubtree},
+}
+
+// testHouseholdsOfBigSubtree: the households of a subtree of more units
+// than a store reads unit by unit are listed and scanned all the same —
+// in id order, a page at a time, and none of another subtree.
+func testHouseholdsOfBigSubtree(t *testing.T, open Opener) {
+	f := newRegistry(t, open)
+	const offices = 140
+	units := make([]*kinbridge.Unit, offices)
+	for i := range units {
+		units[i] = &kinbridge.Unit{ParentID: f.regionA.ID, Names: kinbridge.UnitNames{EN: fmt.Sprintf("Office A-%d", i)}, TimeZone: "UTC"}
+	}
+	mustNoErr(t, f.svc.CreateUnits(f.sys, units, nil), "create offices")
+	var want []int64
+	for i, u := range units {
+		want = append(want, f.mustHousehold(t, f.sys, u, fmt.Sprintf("%d Long Road", i)).ID)
+		if i%20 == 0 {
+			f.mustHousehold(t, f.sys, f.officeB1, fmt.Sprintf("%d Other Road", i)) // another subtree's
+		}
+	}
+	ctx := context.Background()
+	var scanned []int64
+	mustNoErr(t, f.store.View(ctx, func(tx kinbridge.Tx) error {
+		return tx.ScanHouseholds(ctx, kinbridge.HouseholdFilter{PathPrefix: f.regionA.Path}, func(r *kinbridge.HouseholdRecord) error {
+			scanned = append(scanned, r.Household.ID)
+			return nil
+		})
+	}), "scan")
+	// The region's own office's households, made by newRegistry, come
+	// first: keep only the new offices'.
+	scanned = slices.DeleteFunc(scanned, func(id int64) bool { return id < want[0] })
+	diff(t, "households scanned", want, scanned)
+	var page []*kinbridge.Household
+	var total int
+	mustNoErr(t, f.store.View(ctx, func(tx kinbridge.Tx) error {
+		var err error
+		page, total, err = tx.FindHouseholds(ctx, kinbridge.HouseholdFilter{PathPrefix: f.regionA.Path, Limit: 10, Offset: 20})
+		return err
+	}), "find a page")
+	if len(page) != 10 || total < offices {
+		t.Fatalf("page of %d households of %d, want 10 of at least %d", len(page), total, offices)
+	}
+	for i := 1; i < len(page); i++ {
+		if page[i].ID <= page[i-1].ID || page[i].UnitPath[:len(f.regionA.Path)] != f.regionA.Path {
+			t.Errorf("page: household %d (%s) after %d", page[i].ID, page[i].UnitPath, page[i-1].ID)
+		}
+	}
 }
 
 // registry is the suite's fixture with the users the registry cases act
