@@ -533,8 +533,10 @@ type CallsTx interface {
 
 	CreateCallPlan(ctx context.Context, p *CallPlan) error // sets ID, Created
 	FindCallPlanByID(ctx context.Context, id int64) (*CallPlan, error)
-	FindCallPlans(ctx context.Context, pathPrefix string, limit int) ([]*CallPlan, error) // newest first
-	UpdateCallPlan(ctx context.Context, p *CallPlan) error                                // status, booked at
+	// FindCallPlans returns the plans of the subtree, newest first,
+	// without their Instance and Result (FindCallPlanByID reads them).
+	FindCallPlans(ctx context.Context, pathPrefix string, limit int) ([]*CallPlan, error)
+	UpdateCallPlan(ctx context.Context, p *CallPlan) error // status, booked at
 
 	CreateCalendarToken(ctx context.Context, t *CalendarToken) error // sets ID
 	FindCalendarTokenByHash(ctx context.Context, hash string) (*CalendarToken, error)

@@ -15,6 +15,14 @@ func (tx *Tx) callPlanSelect() string {
 	FROM call_plans p JOIN units u ON u.id = p.unit_id`
 }
 
+// callPlanListSelect reads plans without their instance and result: a
+// nation's are tens of megabytes each, and a list shows the summaries.
+func (tx *Tx) callPlanListSelect() string {
+	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, '', '',
+		` + tx.jsonText("p.summary") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
+	FROM call_plans p JOIN units u ON u.id = p.unit_id`
+}
+
 func scanCallPlan(row interface{ Scan(...any) error }) (*kinbridge.CallPlan, error) {
 	var p kinbridge.CallPlan
 	var instance, result, summary string
@@ -82,7 +90,7 @@ func (tx *Tx) FindCallPlans(ctx context.Context, pathPrefix string, limit int) (
 	if cond != "" {
 		where = append(where, cond)
 	}
-	q := tx.callPlanSelect() + whereClause(where) + " ORDER BY p.id DESC"
+	q := tx.callPlanListSelect() + whereClause(where) + " ORDER BY p.id DESC"
 	if limit > 0 {
 		q, args = q+" LIMIT ?", append(args, limit)
 	}

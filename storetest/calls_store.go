@@ -682,6 +682,8 @@ func testCallsPlansTokens(t *testing.T, open Opener) {
 		mustNoErr(t, err, "find plans")
 		if len(ps) != 2 || ps[0].ID != p2.ID || ps[1].ID != p1.ID || ps[0].Status != kinbridge.CallPlanDraft {
 			t.Errorf("plans of region A: %+v, want p2 (draft), p1", ps)
+		} else if len(ps[1].Instance) != 0 || len(ps[1].Result) != 0 || ps[1].Summary.Calls != p1.Summary.Calls {
+			t.Errorf("a listed plan: instance %q, result %q, summary %+v; want the summary alone", ps[1].Instance, ps[1].Result, ps[1].Summary)
 		}
 		ps, err = tx.FindCallPlans(ctx, "/", 1)
 		mustNoErr(t, err, "find plans")
