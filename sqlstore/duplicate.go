@@ -99,7 +99,11 @@ func (tx *Tx) FindDuplicateFlags(ctx context.Context, f kinbridge.DuplicateFilte
 		where, args = append(where, "(f.person_id = ? OR f.other_id = ?)"), append(args, f.PersonID, f.PersonID)
 	}
 	for _, col := range []string{"p.unit_id", "o.unit_id"} {
-		if cond, a := scopeCond(col, f.PathPrefix, f.Path); cond != "" {
+		cond, a, err := tx.tableScope(ctx, col, f.PathPrefix, f.Path)
+		if err != nil {
+			return nil, err
+		}
+		if cond != "" {
 			where, args = append(where, cond), append(args, a...)
 		}
 	}
