@@ -17,13 +17,18 @@ func (tx *Tx) CreateSession(ctx context.Context, s *kinbridge.Session) error {
 	return tx.store.mapError(err, "create session", "session")
 }
 
+// sessionColumns are a session's columns (sessions s); sessionDest scans
+// them.
+const sessionColumns = "s.token_hash, s.user_id, s.created, s.last_seen, s.addr, s.user_agent"
+
+func sessionDest(s *kinbridge.Session) []any {
+	return []any{&s.TokenHash, &s.UserID, scanTime{&s.Created}, scanTime{&s.LastSeen}, &s.Addr, &s.UserAgent}
+}
+
 // FindSession returns the session with the given token hash.
 func (tx *Tx) FindSession(ctx context.Context, tokenHash string) (*kinbridge.Session, error) {
 	var s kinbridge.Session
-	err := tx.queryRow(ctx, `
-		SELECT token_hash, user_id, created, last_seen, addr, user_agent FROM sessions WHERE token_hash = ?`,
-		tokenHash,
-	).Scan(&s.TokenHash, &s.UserID, scanTime{&s.Created}, scanTime{&s.LastSeen}, &s.Addr, &s.UserAgent)
+	err := tx.queryRow(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.token_hash = ?", tokenHash).Scan(sessionDest(&s)...)
 	if err != nil {
 		return nil, tx.store.mapError(err, "find session", "session")
 	}
@@ -35,14 +40,10 @@ func (tx *Tx) FindSession(ctx context.Context, tokenHash string) (*kinbridge.Ses
 func (tx *Tx) FindSessionUser(ctx context.Context, tokenHash string) (*kinbridge.Session, *kinbridge.User, error) {
 	var s kinbridge.Session
 	var u kinbridge.User
-	err := tx.queryRow(ctx, `
-		SELECT s.token_hash, s.user_id, s.created, s.last_seen, s.addr, s.user_agent,
-			u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang, u.disabled, u.created, u.updated
+	err := tx.queryRow(ctx, "SELECT "+sessionColumns+", "+userColumns+`
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id
 		WHERE s.token_hash = ?`, tokenHash,
-	).Scan(&s.TokenHash, &s.UserID, scanTime{&s.Created}, scanTime{&s.LastSeen}, &s.Addr, &s.UserAgent,
-		&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang, &u.Disabled,
-		scanTime{&u.Created}, scanTime{&u.Updated})
+	).Scan(append(sessionDest(&s), userDest(&u)...)...)
 	if err != nil {
 		return nil, nil, tx.store.mapError(err, "find session", "session")
 	}

@@ -8,12 +8,17 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-const tokenColumns = `id, user_id, name, hash, created, last_used, revoked`
+// tokenColumns are an API token's columns (api_tokens t); tokenDest scans
+// them.
+const tokenColumns = `t.id, t.user_id, t.name, t.hash, t.created, t.last_used, t.revoked`
+
+func tokenDest(t *kinbridge.APIToken) []any {
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Hash, scanTime{&t.Created}, scanTime{&t.LastUsed}, scanTime{&t.Revoked}}
+}
 
 func scanAPIToken(row interface{ Scan(...any) error }) (*kinbridge.APIToken, error) {
 	var t kinbridge.APIToken
-	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, scanTime{&t.Created}, scanTime{&t.LastUsed}, scanTime{&t.Revoked})
-	if err != nil {
+	if err := row.Scan(tokenDest(&t)...); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -35,7 +40,7 @@ func (tx *Tx) CreateAPIToken(ctx context.Context, t *kinbridge.APIToken) error {
 
 // FindAPITokenByHash returns the API token whose secret has the given hash.
 func (tx *Tx) FindAPITokenByHash(ctx context.Context, hash string) (*kinbridge.APIToken, error) {
-	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE hash = ?", hash))
+	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.hash = ?", hash))
 	if err != nil {
 		return nil, tx.store.mapError(err, "find API token", "API token")
 	}
@@ -47,14 +52,10 @@ func (tx *Tx) FindAPITokenByHash(ctx context.Context, hash string) (*kinbridge.A
 func (tx *Tx) FindAPITokenUser(ctx context.Context, hash string) (*kinbridge.APIToken, *kinbridge.User, error) {
 	var t kinbridge.APIToken
 	var u kinbridge.User
-	err := tx.queryRow(ctx, `
-		SELECT t.id, t.user_id, t.name, t.hash, t.created, t.last_used, t.revoked,
-			u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang, u.disabled, u.created, u.updated
+	err := tx.queryRow(ctx, "SELECT "+tokenColumns+", "+userColumns+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id
 		WHERE t.hash = ?`, hash,
-	).Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, scanTime{&t.Created}, scanTime{&t.LastUsed}, scanTime{&t.Revoked},
-		&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang, &u.Disabled,
-		scanTime{&u.Created}, scanTime{&u.Updated})
+	).Scan(append(tokenDest(&t), userDest(&u)...)...)
 	if err != nil {
 		return nil, nil, tx.store.mapError(err, "find API token", "API token")
 	}
@@ -63,7 +64,7 @@ func (tx *Tx) FindAPITokenUser(ctx context.Context, hash string) (*kinbridge.API
 
 // FindAPITokenByID returns the API token with the given ID.
 func (tx *Tx) FindAPITokenByID(ctx context.Context, id int64) (*kinbridge.APIToken, error) {
-	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE id = ?", id))
+	t, err := scanAPIToken(tx.queryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.id = ?", id))
 	if err != nil {
 		return nil, tx.store.mapError(err, "find API token", "API token")
 	}
@@ -72,7 +73,7 @@ func (tx *Tx) FindAPITokenByID(ctx context.Context, id int64) (*kinbridge.APITok
 
 // FindAPITokens returns the user's API tokens, newest first.
 func (tx *Tx) FindAPITokens(ctx context.Context, userID int64) ([]*kinbridge.APIToken, error) {
-	rows, err := tx.query(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE user_id = ? ORDER BY id DESC", userID)
+	rows, err := tx.query(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.user_id = ? ORDER BY t.id DESC", userID)
 	if err != nil {
 		return nil, tx.store.mapError(err, "find API tokens", "API token")
 	}

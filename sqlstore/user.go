@@ -8,17 +8,22 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-// userSelect reads users with the path of their unit, which the domain
-// needs for every scope decision.
-const userSelect = `SELECT u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang,
-	u.disabled, u.created, u.updated
-	FROM users u JOIN units n ON n.id = u.unit_id`
+// userColumns are a user's columns, with the path of its unit (units n),
+// which the domain needs for every scope decision; userDest scans them.
+const userColumns = `u.id, u.username, u.display_name, u.role, u.unit_id, n.path, u.password_hash, u.lang,
+	u.disabled, u.created, u.updated`
+
+// userSelect reads users with the path of their unit.
+const userSelect = "SELECT " + userColumns + " FROM users u JOIN units n ON n.id = u.unit_id"
+
+func userDest(u *kinbridge.User) []any {
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang,
+		&u.Disabled, scanTime{&u.Created}, scanTime{&u.Updated}}
+}
 
 func scanUser(row interface{ Scan(...any) error }) (*kinbridge.User, error) {
 	var u kinbridge.User
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PasswordHash, &u.Lang,
-		&u.Disabled, scanTime{&u.Created}, scanTime{&u.Updated})
-	if err != nil {
+	if err := row.Scan(userDest(&u)...); err != nil {
 		return nil, err
 	}
 	return &u, nil
