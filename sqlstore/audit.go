@@ -90,9 +90,7 @@ func (tx *Tx) AuditHead(ctx context.Context) (kinbridge.AuditHead, error) {
 // tables, if one comes first. There, too, a head found moved at that point
 // is mended by linking the entries anew, and nothing commits without them.
 func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
-	if tx.writable && tx.store.dialect.GroupCommit && tx.linkedToHead(e) {
-		tx.deferred = append(tx.deferred, e)
-		tx.head = &kinbridge.AuditHead{Seq: e.Seq, Hash: e.Hash, At: e.At}
+	if tx.deferAudit(e) {
 		return nil
 	}
 	// The pending entry goes first; if its head had moved, it is linked
@@ -107,6 +105,20 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *kinbridge.AuditEntry) error {
 		return nil
 	}
 	return tx.appendNow(ctx, e)
+}
+
+// deferAudit keeps es in the transaction, to be written with the others
+// (writeDeferred), if the engine has group commit and they are linked to
+// the head AuditHead gives and each to the one before; it reports whether
+// it kept them.
+func (tx *Tx) deferAudit(es ...*kinbridge.AuditEntry) bool {
+	if !tx.writable || !tx.store.dialect.GroupCommit || !tx.linkedToHead(es[0]) || linkedInOrder(es) != nil {
+		return false
+	}
+	tx.deferred = append(tx.deferred, es...)
+	last := es[len(es)-1]
+	tx.head = &kinbridge.AuditHead{Seq: last.Seq, Hash: last.Hash, At: last.At}
+	return true
 }
 
 // linkedToHead reports whether e is linked to the head that AuditHead

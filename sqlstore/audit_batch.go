@@ -27,10 +27,7 @@ func (tx *Tx) AppendAuditEntries(ctx context.Context, es []*kinbridge.AuditEntry
 	if len(es) == 0 {
 		return nil
 	}
-	if tx.writable && tx.store.dialect.GroupCommit && tx.linkedToHead(es[0]) && linkedInOrder(es) == nil {
-		tx.deferred = append(tx.deferred, es...)
-		last := es[len(es)-1]
-		tx.head = &kinbridge.AuditHead{Seq: last.Seq, Hash: last.Hash, At: last.At}
+	if tx.deferAudit(es...) {
 		return nil
 	}
 	return tx.appendEntriesNow(ctx, es)
