@@ -404,13 +404,11 @@ func (tx *Tx) FindHouseholdCallSettings(ctx context.Context, householdID int64) 
 // queries, so it may use the transaction.
 func (tx *Tx) ScanCallHouseholds(ctx context.Context, pathPrefix string, fn func(*kinbridge.CallHousehold) error) error {
 	where := []string{"h.id > ?", `EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id AND p.kind = 'resident' AND p.status = 'present')`}
-	cond, scopeArgs, err := tx.tableScope(ctx, "h.unit_id", pathPrefix, "")
+	scope, scopeArgs, err := tx.tableScope(ctx, pathPrefix, "", "h.unit_id")
 	if err != nil {
 		return err
 	}
-	if cond != "" {
-		where = append(where, cond)
-	}
+	where = append(where, scope...)
 	q := "SELECT h.id, h.unit_id, u.path, " + tx.settingsColumns() + ` FROM households h JOIN units u ON u.id = h.unit_id
 		LEFT JOIN household_call_settings s ON s.household_id = h.id` + whereClause(where) + " ORDER BY h.id LIMIT ?"
 	var after int64

@@ -98,15 +98,11 @@ func (tx *Tx) FindDuplicateFlags(ctx context.Context, f kinbridge.DuplicateFilte
 	if f.PersonID != 0 {
 		where, args = append(where, "(f.person_id = ? OR f.other_id = ?)"), append(args, f.PersonID, f.PersonID)
 	}
-	for _, col := range []string{"p.unit_id", "o.unit_id"} {
-		cond, a, err := tx.tableScope(ctx, col, f.PathPrefix, f.Path)
-		if err != nil {
-			return nil, err
-		}
-		if cond != "" {
-			where, args = append(where, cond), append(args, a...)
-		}
+	scope, scopeArgs, err := tx.tableScope(ctx, f.PathPrefix, f.Path, "p.unit_id", "o.unit_id")
+	if err != nil {
+		return nil, err
 	}
+	where, args = append(where, scope...), append(args, scopeArgs...)
 	q := `SELECT f.person_id, f.other_id, f.reason, f.created,
 		p.name_native, p.name_second, p.name_latin, pu.path, o.name_native, o.name_second, o.name_latin, ou.path
 		FROM duplicate_flags f

@@ -57,11 +57,11 @@ func (tx *Tx) householdWhere(ctx context.Context, f kinbridge.HouseholdFilter) (
 			where, args = append(where, cond), append(args, a...)
 		}
 	}
-	scope, scopeArgs, err := tx.tableScope(ctx, "h.unit_id", f.PathPrefix, f.Path)
+	scope, scopeArgs, err := tx.tableScope(ctx, f.PathPrefix, f.Path, "h.unit_id")
 	if err != nil {
 		return nil, nil, err
 	}
-	add(scope, scopeArgs)
+	where, args = append(where, scope...), append(args, scopeArgs...)
 	if f.UnitID != 0 {
 		add(unitSubtreeCond("h.unit_id", f.UnitID))
 	}

@@ -11,52 +11,6 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-// bigScopeUnits is the size of subtree, in units, from which SQLite reads
-// a table in its own order (or by an index made for large subtrees) and
-// tests each row's unit, rather than reading the table unit by unit.
-const bigScopeUnits = 128
-
-// scopeOf returns the condition that keeps col in the subtree of
-// pathPrefix — none when the subtree is every unit —, and whether the
-// subtree is big (bigScopeUnits).
-func (tx *Tx) scopeOf(ctx context.Context, col, pathPrefix string) (cond string, args []any, big bool, err error) {
-	cond, args = scopeCond(col, pathPrefix, "")
-	if cond == "" {
-		return "", nil, true, nil
-	}
-	var n, all int
-	if err := tx.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?), (SELECT COUNT(*) FROM units)",
-		pathPrefix, SubtreeEnd(pathPrefix)).Scan(&n, &all); err != nil {
-		return "", nil, false, err
-	}
-	if n == all {
-		return "", nil, true, nil
-	}
-	return cond, args, n > bigScopeUnits, nil
-}
-
-// tableScope is the condition that keeps the rows of a table read in its
-// own order — by id, a page or a batch at a time — in the subtree of
-// pathPrefix, or the unit of path. Of a big subtree, SQLite is kept (by
-// the unary +) from reading the rows unit by unit through the index on
-// col, which makes it sort the whole subtree's rows to give the first few;
-// it reads them in order and tests each one's unit instead. Of every unit
-// there is nothing to test.
-func (tx *Tx) tableScope(ctx context.Context, col, pathPrefix, path string) (string, []any, error) {
-	if path != "" {
-		cond, args := scopeCond(col, "", path)
-		return cond, args, nil
-	}
-	cond, args, big, err := tx.scopeOf(ctx, col, pathPrefix)
-	if err != nil {
-		return "", nil, tx.store.mapError(err, "scope", "unit")
-	}
-	if big && cond != "" && !tx.postgres() {
-		cond = "+" + cond
-	}
-	return cond, args, nil
-}
-
 // activeCond is the condition of the partial indexes over active problems
 // (0004_welfare), written with the same text so that SQLite uses them.
 const activeCond = "p.status IN ('open', 'in_progress', 'referred')"

@@ -32,6 +32,61 @@ func scopeCond(col, pathPrefix, path string) (string, []any) {
 	return "", nil
 }
 
+// bigScopeUnits is the size of subtree, in units, from which SQLite reads
+// a table in its own order (or by an index made for large subtrees) and
+// tests each row's unit, rather than reading the table unit by unit.
+const bigScopeUnits = 128
+
+// scopeOf returns the condition that keeps col in the subtree of
+// pathPrefix — none when the subtree is every unit —, and whether the
+// subtree is big (bigScopeUnits).
+func (tx *Tx) scopeOf(ctx context.Context, col, pathPrefix string) (cond string, args []any, big bool, err error) {
+	cond, args = scopeCond(col, pathPrefix, "")
+	if cond == "" {
+		return "", nil, true, nil
+	}
+	var n, all int
+	if err := tx.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?), (SELECT COUNT(*) FROM units)",
+		pathPrefix, SubtreeEnd(pathPrefix)).Scan(&n, &all); err != nil {
+		return "", nil, false, err
+	}
+	if n == all {
+		return "", nil, true, nil
+	}
+	return cond, args, n > bigScopeUnits, nil
+}
+
+// tableScope returns the conditions that keep the rows of a table read in
+// its own order — by id, a page or a batch at a time — in the subtree of
+// pathPrefix, or the unit of path: one for each column of cols that holds
+// a unit, with their arguments in order. Of a big subtree, SQLite is kept
+// (by the unary +) from reading the rows unit by unit through the index on
+// a column, which makes it sort the whole subtree's rows to give the first
+// few; it reads them in order and tests each one's unit instead. Of every
+// unit there is nothing to test, and no condition.
+func (tx *Tx) tableScope(ctx context.Context, pathPrefix, path string, cols ...string) ([]string, []any, error) {
+	big := false
+	if path == "" {
+		cond, _, b, err := tx.scopeOf(ctx, cols[0], pathPrefix)
+		if err != nil {
+			return nil, nil, tx.store.mapError(err, "scope", "unit")
+		} else if cond == "" {
+			return nil, nil, nil
+		}
+		big = b
+	}
+	var conds []string
+	var args []any
+	for _, col := range cols {
+		cond, a := scopeCond(col, pathPrefix, path)
+		if big && !tx.postgres() {
+			cond = "+" + cond
+		}
+		conds, args = append(conds, cond), append(args, a...)
+	}
+	return conds, args, nil
+}
+
 // unitSubtreeCond keeps the rows whose unit (col) is in the subtree of the
 // unit with the given ID.
 func unitSubtreeCond(col string, unitID int64) (string, []any) {
