@@ -39,15 +39,24 @@ func (tx *Tx) FindSession(ctx context.Context, tokenHash string) (*kinbridge.Ses
 // user, in one query.
 func (tx *Tx) FindSessionUser(ctx context.Context, tokenHash string) (*kinbridge.Session, *kinbridge.User, error) {
 	var s kinbridge.Session
-	var u kinbridge.User
-	err := tx.queryRow(ctx, "SELECT "+sessionColumns+", "+userColumns+`
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id
-		WHERE s.token_hash = ?`, tokenHash,
-	).Scan(append(sessionDest(&s), userDest(&u)...)...)
+	u, err := tx.findWithUser(ctx, sessionColumns, "sessions s", "s", sessionDest(&s), "s.token_hash = ?", tokenHash)
 	if err != nil {
 		return nil, nil, tx.store.mapError(err, "find session", "session")
 	}
-	return &s, &u, nil
+	return &s, u, nil
+}
+
+// findWithUser reads the one row of from (aliased alias) that where
+// selects, its columns cols into dest, with the user its user_id names.
+func (tx *Tx) findWithUser(ctx context.Context, cols, from, alias string, dest []any, where string, args ...any) (*kinbridge.User, error) {
+	var u kinbridge.User
+	err := tx.queryRow(ctx, "SELECT "+cols+", "+userColumns+" FROM "+from+
+		" JOIN users u ON u.id = "+alias+".user_id JOIN units n ON n.id = u.unit_id WHERE "+where, args...).
+		Scan(append(dest, userDest(&u)...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // TouchSession records that the session was used at the given time.

@@ -51,15 +51,11 @@ func (tx *Tx) FindAPITokenByHash(ctx context.Context, hash string) (*kinbridge.A
 // in one query.
 func (tx *Tx) FindAPITokenUser(ctx context.Context, hash string) (*kinbridge.APIToken, *kinbridge.User, error) {
 	var t kinbridge.APIToken
-	var u kinbridge.User
-	err := tx.queryRow(ctx, "SELECT "+tokenColumns+", "+userColumns+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id
-		WHERE t.hash = ?`, hash,
-	).Scan(append(tokenDest(&t), userDest(&u)...)...)
+	u, err := tx.findWithUser(ctx, tokenColumns, "api_tokens t", "t", tokenDest(&t), "t.hash = ?", hash)
 	if err != nil {
 		return nil, nil, tx.store.mapError(err, "find API token", "API token")
 	}
-	return &t, &u, nil
+	return &t, u, nil
 }
 
 // FindAPITokenByID returns the API token with the given ID.
