@@ -115,9 +115,12 @@ func dialect(path string) sqlstore.Dialect {
 		// already serialises every read-write transaction.
 		LockHead: "",
 		// One writer: concurrent writes share a COMMIT, and its sync.
-		GroupCommit:     true,
-		Migrations:      Migrations(),
-		MigrationsTable: "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL) STRICT",
+		GroupCommit: true,
+		// Each index is a page in the WAL at every commit: the audit log's
+		// are tables, written a batch of entries at a time.
+		AuditIndexTables: true,
+		Migrations:       Migrations(),
+		MigrationsTable:  "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL) STRICT",
 		Backup: func(ctx context.Context, dst string) error {
 			return backup(ctx, path, dst)
 		},

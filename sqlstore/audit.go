@@ -320,10 +320,61 @@ func (tx *Tx) auditSeqAt(ctx context.Context, t time.Time) (int64, error) {
 // FindAuditEntries returns the entries f selects, newest first. The unit
 // scope is the units' current paths: an entry follows its unit when the unit
 // moves. Without PathPrefix or Path every unit's entries are selected.
+//
+// On an engine whose audit indexes are tables (Dialect.AuditIndexTables) the
+// entries after audit_head.indexed, at most a batch, are read from the log
+// and tested one by one; they are the newest, so they come first, and the
+// older ones, through the index tables, only if the limit is not reached.
 func (tx *Tx) FindAuditEntries(ctx context.Context, f kinbridge.AuditFilter) ([]*kinbridge.AuditEntry, error) {
-	var where []string
-	var args []any
-	join := ""
+	// A time range is a range of seq (see auditSeqAt).
+	var bounds []string
+	var boundArgs []any
+	for _, b := range []struct {
+		t    time.Time
+		cond string
+	}{{f.From, "a.seq >= ?"}, {f.To, "a.seq < ?"}} {
+		if b.t.IsZero() {
+			continue
+		}
+		seq, err := tx.auditSeqAt(ctx, b.t)
+		if err != nil {
+			return nil, err
+		}
+		bounds, boundArgs = append(bounds, b.cond), append(boundArgs, seq)
+	}
+	if f.BeforeSeq != 0 {
+		bounds, boundArgs = append(bounds, "a.seq < ?"), append(boundArgs, f.BeforeSeq)
+	}
+	if !tx.store.dialect.AuditIndexTables {
+		join, where, args := auditConds(f)
+		return tx.findAudit(ctx, join, append(where, bounds...), append(args, boundArgs...), f.Limit)
+	}
+	var indexed int64
+	if err := tx.queryRow(ctx, "SELECT indexed FROM audit_head WHERE id = 1").Scan(&indexed); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, tx.store.mapError(err, "find audit entries", "audit entry")
+	}
+	join, where, args := auditConds(f)
+	where, args = append(append(where, bounds...), "a.seq > ?"), append(append(args, boundArgs...), indexed)
+	entries, err := tx.findAudit(ctx, join, where, args, f.Limit)
+	if err != nil || (f.Limit > 0 && len(entries) >= f.Limit) {
+		return entries, err
+	}
+	where, args, err = tx.auditIndexedConds(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	where, args = append(append(where, bounds...), "a.seq <= ?"), append(append(args, boundArgs...), indexed)
+	limit := f.Limit
+	if limit > 0 {
+		limit -= len(entries)
+	}
+	older, err := tx.findAudit(ctx, "", where, args, limit)
+	return append(entries, older...), err
+}
+
+// auditConds returns the conditions of f, but for its time bounds, tested
+// on each entry: the scope by a join with the units.
+func auditConds(f kinbridge.AuditFilter) (join string, where []string, args []any) {
 	if f.PathPrefix != "" || f.Path != "" {
 		join = " LEFT JOIN units n ON n.id = a.unit_id"
 		var scope string
@@ -357,28 +408,78 @@ func (tx *Tx) FindAuditEntries(ctx context.Context, f kinbridge.AuditFilter) ([]
 		}
 		where = append(where, "("+strings.Join(any, " OR ")+")")
 	}
-	// A time range is a range of seq (see auditSeqAt).
-	for _, b := range []struct {
-		t    time.Time
-		cond string
-	}{{f.From, "a.seq >= ?"}, {f.To, "a.seq < ?"}} {
-		if b.t.IsZero() {
-			continue
+	return join, where, args
+}
+
+// auditIndexedConds returns the conditions of f, but for its time bounds,
+// for the entries the index tables hold: the entries of a record, or of the
+// units of a subtree that is not big (bigScopeUnits), are found through
+// them; the entries of a big subtree are read newest first, each one's unit
+// tested, and those of every unit need no test.
+func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (where []string, args []any, err error) {
+	byRecord := len(f.Records) > 0 || (f.RecordType != "" && f.RecordID != 0)
+	if f.PathPrefix != "" || f.Path != "" {
+		var units string
+		var unitArgs []any
+		big := false
+		if f.Path != "" {
+			units, unitArgs = "SELECT id FROM units WHERE path = ?", []any{f.Path}
+		} else {
+			cond, _, b, err := tx.scopeOf(ctx, "a.unit_id", f.PathPrefix)
+			if err != nil {
+				return nil, nil, tx.store.mapError(err, "find audit entries", "unit")
+			}
+			if cond != "" {
+				units, unitArgs, big = "SELECT id FROM units WHERE path >= ? AND path < ?", []any{f.PathPrefix, SubtreeEnd(f.PathPrefix)}, b
+			}
 		}
-		seq, err := tx.auditSeqAt(ctx, b.t)
-		if err != nil {
-			return nil, err
+		switch {
+		case units == "" && !f.WithoutUnit:
+			where = append(where, "a.unit_id <> 0")
+		case units == "":
+			// Every entry.
+		case big || byRecord || f.WithoutUnit:
+			orNone := ""
+			if f.WithoutUnit {
+				orNone = " OR a.unit_id = 0"
+			}
+			where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+		default:
+			q := "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN (" + units + ")"
+			args = append(args, unitArgs...)
+			if f.ActorID != 0 {
+				q, args = q+" AND x.actor_id = ?", append(args, f.ActorID)
+			}
+			where = append(where, q+")")
 		}
-		where, args = append(where, b.cond), append(args, seq)
 	}
-	if f.BeforeSeq != 0 {
-		where, args = append(where, "a.seq < ?"), append(args, f.BeforeSeq)
+	if byRecord {
+		records := f.Records
+		if len(records) == 0 {
+			records = []kinbridge.AuditRecord{{Type: f.RecordType, ID: f.RecordID}}
+		}
+		any := make([]string, len(records))
+		for i, r := range records {
+			any[i] = "(r.record_type = ? AND r.record_id = ?)"
+			args = append(args, r.Type, r.ID)
+		}
+		where = append(where, "a.seq IN (SELECT r.seq FROM audit_record_index r WHERE "+strings.Join(any, " OR ")+")")
 	}
+	// Every other condition is tested on the entry itself, as are those the
+	// index tables answered: a few entries, and no way to get them wrong.
+	f.PathPrefix, f.Path = "", ""
+	_, more, moreArgs := auditConds(f)
+	return append(where, more...), append(args, moreArgs...), nil
+}
+
+// findAudit reads the entries that where selects, newest first, up to limit
+// (none if 0).
+func (tx *Tx) findAudit(ctx context.Context, join string, where []string, args []any, limit int) ([]*kinbridge.AuditEntry, error) {
 	var q strings.Builder
 	q.WriteString("SELECT " + auditColumns + " FROM audit_log a" + join + whereClause(where) + " ORDER BY a.seq DESC")
-	if f.Limit > 0 {
+	if limit > 0 {
 		q.WriteString(" LIMIT ?")
-		args = append(args, f.Limit)
+		args = append(args, limit)
 	}
 	rows, err := tx.query(ctx, q.String(), args...)
 	if err != nil {

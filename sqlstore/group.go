@@ -197,7 +197,13 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 		}
 		head = tx.head
 	}
-	err := sqlTx.Commit()
+	tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil}
+	indexed, err := tx.indexAudit(ctx, head)
+	stmts = tx.stmts
+	if err != nil {
+		return err
+	}
+	err = sqlTx.Commit()
 	sqlTx = nil
 	if err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
@@ -205,6 +211,7 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 	if head != nil {
 		s.noteAuditHead(head)
 	}
+	s.noteAuditIndexed(indexed)
 	return nil
 }
 

@@ -73,6 +73,12 @@ type Dialect struct {
 	// entry in one statement, one round trip. SQLite has no such WITH, and
 	// no round trips to save.
 	DataModifyingWith bool
+	// AuditIndexTables says the audit log's keys by unit and actor and by
+	// record are kept in tables written a batch of entries at a time
+	// (audit_index.go) rather than in indexes written with every entry:
+	// SQLite writes a whole page to the WAL for each index an entry
+	// touches, at every commit.
+	AuditIndexTables bool
 	// LockTree, if set, runs before a unit is created or moved, to
 	// serialise changes to the shape of the unit tree: each reads paths and
 	// writes paths derived from them, which is only right if no other change
@@ -118,6 +124,9 @@ type Store struct {
 	commitTurn chan struct{}
 	// group queues the Update calls of a GroupCommit engine (group.go).
 	group writeGroup
+	// auditIndexed is the newest audit entry this store knows the index
+	// tables to hold (Dialect.AuditIndexTables, audit_index.go).
+	auditIndexed atomic.Int64
 }
 
 // stmtKey names a query prepared on one of the pools.
@@ -267,12 +276,17 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	if err := tx.writeDeferred(ctx); err != nil {
 		return err
 	}
+	indexed, err := tx.indexAudit(ctx, tx.head)
+	if err != nil {
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
 	if tx.head != nil {
 		s.noteAuditHead(tx.head)
 	}
+	s.noteAuditIndexed(indexed)
 	return nil
 }
 

@@ -372,73 +372,113 @@ func testAuditFilters(t *testing.T, open Opener) {
 	_, _, err = f.svc.Login(ctx, "stranger", "whatever it is", "203.0.113.9", "test") // unit 0
 	wantCode(t, err, kinbridge.EUNAUTHORIZED)
 
-	all, err := f.svc.FindAuditEntries(System(), kinbridge.AuditFilter{Limit: 1000})
-	mustNoErr(t, err, "find all")
-	head := f.head(t)
-	if int64(len(all)) != head {
-		t.Fatalf("found %d entries, head is %d", len(all), head)
-	}
-	for i, e := range all {
-		if e.Seq != head-int64(i) {
-			t.Fatalf("entry %d has seq %d: not newest first", i, e.Seq)
+	// Each case runs on the log as the service made it, and again once it
+	// has grown by more than a batch of the store's audit index tables
+	// (SQLite), so that its entries are found through them and, the newest,
+	// in the log itself.
+	check := func(t *testing.T) {
+		all, err := f.svc.FindAuditEntries(System(), kinbridge.AuditFilter{Limit: 1000})
+		mustNoErr(t, err, "find all")
+		head := f.head(t)
+		if int64(len(all)) != head {
+			t.Fatalf("found %d entries, head is %d", len(all), head)
 		}
-	}
-	seqs := func(entries []*kinbridge.AuditEntry) []int64 {
-		s := []int64{}
-		for _, e := range entries {
-			s = append(s, e.Seq)
+		for i, e := range all {
+			if e.Seq != head-int64(i) {
+				t.Fatalf("entry %d has seq %d: not newest first", i, e.Seq)
+			}
 		}
-		return s
-	}
-	where := func(keep func(e *kinbridge.AuditEntry) bool) []int64 {
-		s := []int64{}
-		for _, e := range all {
-			if keep(e) {
+		seqs := func(entries []*kinbridge.AuditEntry) []int64 {
+			s := []int64{}
+			for _, e := range entries {
 				s = append(s, e.Seq)
 			}
+			return s
 		}
-		return s
-	}
-	inSubtree := func(u *kinbridge.Unit) func(e *kinbridge.AuditEntry) bool {
-		ids := map[int64]bool{}
-		units, err := f.svc.FindUnits(System())
-		mustNoErr(t, err, "find units")
-		for _, x := range units {
-			if u.IsAncestorOf(x) {
-				ids[x.ID] = true
+		where := func(keep func(e *kinbridge.AuditEntry) bool) []int64 {
+			s := []int64{}
+			for _, e := range all {
+				if keep(e) {
+					s = append(s, e.Seq)
+				}
 			}
+			return s
 		}
-		return func(e *kinbridge.AuditEntry) bool { return ids[e.UnitID] }
-	}
+		inSubtree := func(u *kinbridge.Unit) func(e *kinbridge.AuditEntry) bool {
+			ids := map[int64]bool{}
+			units, err := f.svc.FindUnits(System())
+			mustNoErr(t, err, "find units")
+			for _, x := range units {
+				if u.IsAncestorOf(x) {
+					ids[x.ID] = true
+				}
+			}
+			return func(e *kinbridge.AuditEntry) bool { return ids[e.UnitID] }
+		}
 
-	for _, tt := range []struct {
-		name   string
-		ctx    context.Context
-		filter kinbridge.AuditFilter
-		want   []int64
-	}{
-		{"by record", System(), kinbridge.AuditFilter{RecordType: "unit", RecordID: a2.ID},
-			where(func(e *kinbridge.AuditEntry) bool { return e.RecordType == "unit" && e.RecordID == a2.ID })},
-		{"by actor", System(), kinbridge.AuditFilter{ActorID: adminA.ID},
-			where(func(e *kinbridge.AuditEntry) bool { return e.ActorID == adminA.ID })},
-		{"by actor name", System(), kinbridge.AuditFilter{ActorName: "stranger"},
-			where(func(e *kinbridge.AuditEntry) bool { return e.ActorName == "stranger" })},
-		{"time range", System(), kinbridge.AuditFilter{From: t1, To: t2},
-			where(func(e *kinbridge.AuditEntry) bool { return !e.At.Before(t1) && e.At.Before(t2) })},
-		{"page", System(), kinbridge.AuditFilter{BeforeSeq: head - 2, Limit: 3}, seqs(all[3:6])},
-		{"top admin sees all, entries without unit too", As(adminHQ), kinbridge.AuditFilter{}, seqs(all)},
-		{"region admin sees own region only", As(adminA), kinbridge.AuditFilter{}, where(inSubtree(f.regionA))},
-		{"region supervisor sees own region only", As(supB), kinbridge.AuditFilter{}, where(inSubtree(f.regionB))},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := f.svc.FindAuditEntries(tt.ctx, tt.filter)
-			mustNoErr(t, err, "find audit entries")
-			if len(tt.want) == 0 {
-				t.Fatal("the case selects nothing: a bad test")
-			}
-			diff(t, "seqs", tt.want, seqs(got))
-		})
+		for _, tt := range []struct {
+			name   string
+			ctx    context.Context
+			filter kinbridge.AuditFilter
+			want   []int64
+		}{
+			{"by record", System(), kinbridge.AuditFilter{RecordType: "unit", RecordID: a2.ID, Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool { return e.RecordType == "unit" && e.RecordID == a2.ID })},
+			{"by records, in a region", As(adminA), kinbridge.AuditFilter{Records: []kinbridge.AuditRecord{{Type: "unit", ID: a2.ID}, {Type: "unit", ID: f.regionB.ID}, {Type: "user", ID: adminA.ID}}, Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool {
+					return inSubtree(f.regionA)(e) && (e.RecordType == "unit" && (e.RecordID == a2.ID || e.RecordID == f.regionB.ID) ||
+						e.RecordType == "user" && e.RecordID == adminA.ID)
+				})},
+			{"by actor in a region", As(adminA), kinbridge.AuditFilter{ActorID: adminA.ID, Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool { return inSubtree(f.regionA)(e) && e.ActorID == adminA.ID })},
+			{"by actor", System(), kinbridge.AuditFilter{ActorID: adminA.ID, Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool { return e.ActorID == adminA.ID })},
+			{"by actor name", System(), kinbridge.AuditFilter{ActorName: "stranger"},
+				where(func(e *kinbridge.AuditEntry) bool { return e.ActorName == "stranger" })},
+			{"time range", System(), kinbridge.AuditFilter{From: t1, To: t2},
+				where(func(e *kinbridge.AuditEntry) bool { return !e.At.Before(t1) && e.At.Before(t2) })},
+			{"page", System(), kinbridge.AuditFilter{BeforeSeq: head - 2, Limit: 3}, seqs(all[3:6])},
+			{"top admin sees all, entries without unit too", As(adminHQ), kinbridge.AuditFilter{Limit: 1000}, seqs(all)},
+			{"region admin sees own region only", As(adminA), kinbridge.AuditFilter{Limit: 1000}, where(inSubtree(f.regionA))},
+			{"region supervisor sees own region only", As(supB), kinbridge.AuditFilter{Limit: 1000}, where(inSubtree(f.regionB))},
+			{"the newest of a region", As(adminA), kinbridge.AuditFilter{Limit: 5}, where(inSubtree(f.regionA))[:5]},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := f.svc.FindAuditEntries(tt.ctx, tt.filter)
+				mustNoErr(t, err, "find audit entries")
+				if len(tt.want) == 0 {
+					t.Fatal("the case selects nothing: a bad test")
+				}
+				diff(t, "seqs", tt.want, seqs(got))
+			})
+		}
 	}
+	t.Run("as made", check)
+	// Entries of the units above, of their actors and records, and of no
+	// unit, in commits of 100.
+	units := []int64{a2.ID, f.regionA.ID, f.officeA1.ID, 0, f.regionB.ID, f.hq.ID}
+	for c := range 7 {
+		err := f.store.Update(ctx, func(tx kinbridge.Tx) error {
+			for i := range 100 {
+				k := c*100 + i
+				e := &kinbridge.AuditEntry{ActorID: []int64{adminA.ID, supB.ID, 0}[k%3], ActorName: "grown", UnitID: units[k%len(units)],
+					Action: "unit.view", RecordType: "unit", RecordID: units[k%len(units)], Addr: "local", Detail: "{}"}
+				if err := kinbridge.AppendAudit(ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		mustNoErr(t, err, "append entries")
+	}
+	if s := f.store; s.Engine() == "sqlite" {
+		var indexed int64
+		mustNoErr(t, s.WriteDB().QueryRow("SELECT indexed FROM audit_head").Scan(&indexed), "read indexed")
+		if head := f.head(t); indexed == 0 || indexed >= head {
+			t.Fatalf("the index tables hold the entries up to %d of %d: want some, not all", indexed, head)
+		}
+	}
+	t.Run("grown", check)
 	t.Run("officer may not", func(t *testing.T) {
 		officer := f.mustCreateUser(t, "officer", kinbridge.RoleOfficer, f.officeA1)
 		_, err := f.svc.FindAuditEntries(As(officer), kinbridge.AuditFilter{})
