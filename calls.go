@@ -404,14 +404,18 @@ type CallPlan struct {
 // CallPlanSummary is the review of a plan: the objective, the shortfalls
 // and each office's load.
 type CallPlanSummary struct {
-	Households       int              `json:"households"`
-	HouseholdsServed int              `json:"households_served"`
-	Calls            int              `json:"calls"`
-	Preferred        int              `json:"preferred"`
-	HomeCalls        int              `json:"home_calls"`
-	Short            []CallShortfall  `json:"short"`
-	Offices          []CallOfficeLoad `json:"offices"`
-	Millis           int64            `json:"millis"` // planner time
+	Households       int `json:"households"`
+	HouseholdsServed int `json:"households_served"`
+	Calls            int `json:"calls"`
+	Preferred        int `json:"preferred"`
+	HomeCalls        int `json:"home_calls"`
+	// Short lists the households that got fewer calls than they may have;
+	// a list of plans leaves it empty (a nation's holds tens of thousands)
+	// and gives only ShortCount, their number.
+	Short      []CallShortfall  `json:"short"`
+	ShortCount int              `json:"short_count"`
+	Offices    []CallOfficeLoad `json:"offices"`
+	Millis     int64            `json:"millis"` // planner time
 	// Fingerprint sums up the week of the subtree when the plan was made —
 	// its calls, rooms, duties, areas and households' settings: booking the
 	// plan refuses if it changed since.

@@ -545,6 +545,7 @@ func summarise(in *callplan.Instance, plan *callplan.Plan, capacity map[string]i
 		sum.Short = append(sum.Short, CallShortfall{HouseholdID: planID(sh.Household), Got: sh.Got, Want: sh.Want, Reason: sh.Reason,
 			ReasonCode: callplan.ReasonCode(sh.Reason)})
 	}
+	sum.ShortCount = len(sum.Short)
 	loads := map[string]*CallOfficeLoad{}
 	for _, o := range in.Offices {
 		l := &CallOfficeLoad{UnitID: planID(o.ID), OfficeSlots: capacity[o.ID], HomeBlocks: capacity[o.ID+"/home"]}

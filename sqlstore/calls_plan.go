@@ -15,11 +15,18 @@ func (tx *Tx) callPlanSelect() string {
 	FROM call_plans p JOIN units u ON u.id = p.unit_id`
 }
 
-// callPlanListSelect reads plans without their instance and result: a
-// nation's are tens of megabytes each, and a list shows the summaries.
+// callPlanListSelect reads plans without their instance and result, and
+// their summaries without the list of short households, which it counts
+// (CallPlanSummary.ShortCount): a nation's plan holds tens of megabytes of
+// the first two and tens of thousands of the last, and a list shows none.
 func (tx *Tx) callPlanListSelect() string {
+	summary := `json_set(json_remove(p.summary, '$.short'), '$.short_count', json_array_length(p.summary, '$.short'))`
+	if tx.postgres() {
+		summary = `(p.summary::jsonb - 'short' || jsonb_build_object('short_count',
+			CASE json_typeof(p.summary->'short') WHEN 'array' THEN json_array_length(p.summary->'short') ELSE 0 END))::text`
+	}
 	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, '', '',
-		` + tx.jsonText("p.summary") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
+		` + summary + `, COALESCE(p.created_by, 0), p.created, p.booked_at
 	FROM call_plans p JOIN units u ON u.id = p.unit_id`
 }
 
@@ -34,6 +41,9 @@ func scanCallPlan(row interface{ Scan(...any) error }) (*kinbridge.CallPlan, err
 	p.Instance, p.Result = json.RawMessage(instance), json.RawMessage(result)
 	if err := json.Unmarshal([]byte(summary), &p.Summary); err != nil {
 		return nil, fmt.Errorf("call plan %d summary: %w", p.ID, err)
+	}
+	if len(p.Summary.Short) > 0 {
+		p.Summary.ShortCount = len(p.Summary.Short) // a plan stored before the count was
 	}
 	return &p, nil
 }
