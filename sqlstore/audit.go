@@ -412,46 +412,55 @@ func auditConds(f kinbridge.AuditFilter) (join string, where []string, args []an
 }
 
 // auditIndexedConds returns the conditions of f, but for its time bounds,
-// for the entries the index tables hold: the entries of a record, or of the
-// units of a subtree that is not big (bigScopeUnits), are found through
-// them; the entries of a big subtree are read newest first, each one's unit
-// tested, and those of every unit need no test.
+// for the entries the index tables hold: the entries of a record, of an
+// actor, or of the units of a subtree that is not big (bigScopeUnits), are
+// found through them; the entries of a big subtree are read newest first,
+// each one's unit tested, and those of every unit need no test.
 func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (where []string, args []any, err error) {
 	byRecord := len(f.Records) > 0 || (f.RecordType != "" && f.RecordID != 0)
-	if f.PathPrefix != "" || f.Path != "" {
-		var units string
-		var unitArgs []any
-		big := false
-		if f.Path != "" {
-			units, unitArgs = "SELECT id FROM units WHERE path = ?", []any{f.Path}
-		} else {
-			cond, _, b, err := tx.scopeOf(ctx, "a.unit_id", f.PathPrefix)
-			if err != nil {
-				return nil, nil, tx.store.mapError(err, "find audit entries", "unit")
-			}
-			if cond != "" {
-				units, unitArgs, big = "SELECT id FROM units WHERE path >= ? AND path < ?", []any{f.PathPrefix, SubtreeEnd(f.PathPrefix)}, b
-			}
+	scoped := f.PathPrefix != "" || f.Path != ""
+	var units string // the scope's units, "" for every unit
+	var unitArgs []any
+	big := false
+	if f.Path != "" {
+		units, unitArgs = "SELECT id FROM units WHERE path = ?", []any{f.Path}
+	} else if f.PathPrefix != "" {
+		cond, _, b, err := tx.scopeOf(ctx, "a.unit_id", f.PathPrefix)
+		if err != nil {
+			return nil, nil, tx.store.mapError(err, "find audit entries", "unit")
 		}
-		switch {
-		case units == "" && !f.WithoutUnit:
-			where = append(where, "a.unit_id <> 0")
-		case units == "":
-			// Every entry.
-		case big || byRecord || f.WithoutUnit:
-			orNone := ""
-			if f.WithoutUnit {
-				orNone = " OR a.unit_id = 0"
-			}
-			where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
-		default:
-			q := "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN (" + units + ")"
-			args = append(args, unitArgs...)
-			if f.ActorID != 0 {
-				q, args = q+" AND x.actor_id = ?", append(args, f.ActorID)
-			}
-			where = append(where, q+")")
+		if cond != "" {
+			units, unitArgs, big = "SELECT id FROM units WHERE path >= ? AND path < ?", []any{f.PathPrefix, SubtreeEnd(f.PathPrefix)}, b
 		}
+	}
+	switch {
+	case f.ActorID != 0 && !byRecord:
+		// An actor's entries: a look-up of the actor in each unit of the
+		// scope (or every unit), rather than a scan of the whole log.
+		list := units
+		if list == "" {
+			list = "SELECT id FROM units"
+		}
+		if !scoped || f.WithoutUnit {
+			list += " UNION ALL SELECT 0"
+		}
+		where = append(where, "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN ("+list+") AND x.actor_id = ?)")
+		args = append(append(args, unitArgs...), f.ActorID)
+	case !scoped:
+		// Every entry.
+	case units == "" && !f.WithoutUnit:
+		where = append(where, "a.unit_id <> 0")
+	case units == "":
+		// Every entry.
+	case big || byRecord || f.WithoutUnit:
+		orNone := ""
+		if f.WithoutUnit {
+			orNone = " OR a.unit_id = 0"
+		}
+		where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+	default:
+		where = append(where, "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN ("+units+"))")
+		args = append(args, unitArgs...)
 	}
 	if byRecord {
 		records := f.Records
