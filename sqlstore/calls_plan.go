@@ -10,30 +10,24 @@ import (
 )
 
 func (tx *Tx) callPlanSelect() string {
-	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, ` + tx.jsonText("p.instance") + `, ` + tx.jsonText("p.result") + `,
-		` + tx.jsonText("p.summary") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
-	FROM call_plans p JOIN units u ON u.id = p.unit_id`
+	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, ` + tx.jsonText("d.instance") + `, ` + tx.jsonText("d.result") + `,
+		` + tx.jsonText("p.summary") + `, ` + tx.jsonText("d.short") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
+	FROM call_plans p JOIN units u ON u.id = p.unit_id JOIN call_plan_data d ON d.plan_id = p.id`
 }
 
-// callPlanListSelect reads plans without their instance and result, and
-// their summaries without the list of short households, which it counts
-// (CallPlanSummary.ShortCount): a nation's plan holds tens of megabytes of
-// the first two and tens of thousands of the last, and a list shows none.
+// callPlanListSelect reads plans without their instance, result and short
+// households (call_plan_data): a nation's plan holds hundreds of megabytes
+// of them, and a list shows the summary, which counts the short households.
 func (tx *Tx) callPlanListSelect() string {
-	summary := `json_set(json_remove(p.summary, '$.short'), '$.short_count', json_array_length(p.summary, '$.short'))`
-	if tx.postgres() {
-		summary = `(p.summary::jsonb - 'short' || jsonb_build_object('short_count',
-			CASE json_typeof(p.summary->'short') WHEN 'array' THEN json_array_length(p.summary->'short') ELSE 0 END))::text`
-	}
 	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, '', '',
-		` + summary + `, COALESCE(p.created_by, 0), p.created, p.booked_at
+		` + tx.jsonText("p.summary") + `, '', COALESCE(p.created_by, 0), p.created, p.booked_at
 	FROM call_plans p JOIN units u ON u.id = p.unit_id`
 }
 
 func scanCallPlan(row interface{ Scan(...any) error }) (*kinbridge.CallPlan, error) {
 	var p kinbridge.CallPlan
-	var instance, result, summary string
-	err := row.Scan(&p.ID, &p.UnitID, &p.UnitPath, &p.WeekStart, &p.Status, &instance, &result, &summary, &p.CreatedBy,
+	var instance, result, summary, short string
+	err := row.Scan(&p.ID, &p.UnitID, &p.UnitPath, &p.WeekStart, &p.Status, &instance, &result, &summary, &short, &p.CreatedBy,
 		scanTime{&p.Created}, scanTime{&p.BookedAt})
 	if err != nil {
 		return nil, err
@@ -42,8 +36,10 @@ func scanCallPlan(row interface{ Scan(...any) error }) (*kinbridge.CallPlan, err
 	if err := json.Unmarshal([]byte(summary), &p.Summary); err != nil {
 		return nil, fmt.Errorf("call plan %d summary: %w", p.ID, err)
 	}
-	if len(p.Summary.Short) > 0 {
-		p.Summary.ShortCount = len(p.Summary.Short) // a plan stored before the count was
+	if short != "" {
+		if err := json.Unmarshal([]byte(short), &p.Summary.Short); err != nil {
+			return nil, fmt.Errorf("call plan %d short households: %w", p.ID, err)
+		}
 	}
 	return &p, nil
 }
@@ -62,15 +58,28 @@ func (tx *Tx) CreateCallPlan(ctx context.Context, p *kinbridge.CallPlan) error {
 	if p.Status == "" {
 		p.Status = kinbridge.CallPlanDraft
 	}
-	summary, err := json.Marshal(p.Summary)
+	if len(p.Summary.Short) > 0 {
+		p.Summary.ShortCount = len(p.Summary.Short)
+	}
+	sum := p.Summary
+	sum.Short = nil // in call_plan_data
+	summary, err := json.Marshal(sum)
+	if err != nil {
+		return fmt.Errorf("create call plan: %w", err)
+	}
+	short, err := json.Marshal(p.Summary.Short)
 	if err != nil {
 		return fmt.Errorf("create call plan: %w", err)
 	}
 	p.BookedAt = micro(p.BookedAt)
-	err = tx.queryRow(ctx, `INSERT INTO call_plans (unit_id, week_start, status, instance, result, summary, created_by, created, booked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.UnitID, p.WeekStart, string(p.Status), rawJSON(p.Instance), rawJSON(p.Result), string(summary), nullID(p.CreatedBy),
-		tx.now, nullTime(p.BookedAt)).Scan(&p.ID)
+	err = tx.queryRow(ctx, `INSERT INTO call_plans (unit_id, week_start, status, summary, created_by, created, booked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.UnitID, p.WeekStart, string(p.Status), string(summary), nullID(p.CreatedBy), tx.now, nullTime(p.BookedAt)).Scan(&p.ID)
+	if err != nil {
+		return tx.store.mapError(err, "create call plan", "call plan")
+	}
+	_, err = tx.exec(ctx, "INSERT INTO call_plan_data (plan_id, instance, result, short) VALUES (?, ?, ?, ?)",
+		p.ID, rawJSON(p.Instance), rawJSON(p.Result), string(short))
 	if err != nil {
 		return tx.store.mapError(err, "create call plan", "call plan")
 	}

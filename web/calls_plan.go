@@ -108,13 +108,19 @@ func (s *Server) planCallWeek(w http.ResponseWriter, r *http.Request) {
 // callPlanPage is a weekly plan's review: the objective's figures, each
 // office's load, and the households that got fewer calls, with why.
 type callPlanPage struct {
-	Plan     *kinbridge.CallPlan
-	UnitName string
-	Offices  []officeLoadRow
-	Short    []kinbridge.CallShortfall
-	CanBook  bool
-	Booked   []callRow // after "Book all"
+	Plan      *kinbridge.CallPlan
+	UnitName  string
+	Offices   []officeLoadRow
+	Short     []kinbridge.CallShortfall // the first planShortShown
+	ShortMore int                       // and how many more there are
+	CanBook   bool
+	Booked    []callRow // after "Book all"
 }
+
+// planShortShown is how many short households a plan's page lists: a
+// nation's plan may have hundreds of thousands, a page of over a hundred
+// megabytes.
+const planShortShown = 500
 
 type officeLoadRow struct {
 	kinbridge.CallOfficeLoad
@@ -148,8 +154,9 @@ func (s *Server) renderCallPlan(w http.ResponseWriter, r *http.Request, status i
 	v.Loc = unitLocation(units, p.UnitID)
 	names := unitNames(units, v.lang)
 	v.Title = v.T("calls.plan_title", names[p.UnitID], v.Day(p.WeekStart))
-	page := callPlanPage{Plan: p, UnitName: names[p.UnitID], Short: p.Summary.Short,
+	page := callPlanPage{Plan: p, UnitName: names[p.UnitID], Short: p.Summary.Short[:min(len(p.Summary.Short), planShortShown)],
 		CanBook: p.Status == kinbridge.CallPlanDraft && v.Can(string(kinbridge.ActionCallPlan))}
+	page.ShortMore = len(p.Summary.Short) - len(page.Short)
 	for _, o := range p.Summary.Offices {
 		page.Offices = append(page.Offices, officeLoadRow{CallOfficeLoad: o, Name: names[o.UnitID]})
 	}

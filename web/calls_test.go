@@ -437,3 +437,31 @@ func TestCallsRosterEditor(t *testing.T) {
 		t.Errorf("exceptions after delete = %v", ro.Exceptions)
 	}
 }
+
+// TestCallsPlanPageListsFirstShortfalls: a plan's page lists the first
+// planShortShown short households and says how many more there are; the
+// list of plans gives their number.
+func TestCallsPlanPageListsFirstShortfalls(t *testing.T) {
+	w := newCallsWorld(t)
+	f := w.f
+	short := make([]kinbridge.CallShortfall, planShortShown+7)
+	for i := range short {
+		short[i] = kinbridge.CallShortfall{HouseholdID: int64(100000 + i), Got: 0, Want: 2, Reason: "no window", ReasonCode: "no_option"}
+	}
+	p := &kinbridge.CallPlan{UnitID: f.b.ID, WeekStart: nextMonday(), Summary: kinbridge.CallPlanSummary{Households: len(short), Short: short}}
+	if err := f.store.Update(f.ctx, func(tx kinbridge.Tx) error { return tx.CreateCallPlan(f.ctx, p) }); err != nil {
+		t.Fatal(err)
+	}
+	page := readBody(t, f.get(callPlanURL(p.ID), w.coordCookie))
+	if n := strings.Count(page, `<tr id="short-`); n != planShortShown {
+		t.Errorf("the page lists %d short households, want %d", n, planShortShown)
+	}
+	if !strings.Contains(page, `id="short-more"`) || !strings.Contains(page, "the other 7 are in the plan") ||
+		!strings.Contains(page, fmt.Sprintf("<strong>%d</strong>", len(short))) {
+		t.Errorf("the page does not say how many are short, and how many it leaves out:\n%s", excerpt(page))
+	}
+	list := readBody(t, f.get("/calls/plans", w.coordCookie))
+	if !strings.Contains(list, fmt.Sprintf("<td>%d</td></tr>", len(short))) {
+		t.Errorf("the list of plans does not count %d short households:\n%s", len(short), excerpt(list))
+	}
+}
