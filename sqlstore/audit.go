@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -433,8 +434,19 @@ func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (w
 			units, unitArgs, big = "SELECT id FROM units WHERE path >= ? AND path < ?", []any{f.PathPrefix, SubtreeEnd(f.PathPrefix)}, b
 		}
 	}
+	actorID := f.ActorID
+	byName := false
+	if actorID == 0 && f.ActorName != "" && !byRecord {
+		// The entries of a user's name are the user's, and those of
+		// failed sign-ins under it, which name the user as their record.
+		err := tx.queryRow(ctx, "SELECT id FROM users WHERE username = ?", f.ActorName).Scan(&actorID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, tx.store.mapError(err, "find audit entries", "user")
+		}
+		byName = actorID != 0
+	}
 	switch {
-	case f.ActorID != 0 && !byRecord:
+	case actorID != 0 && !byRecord:
 		// An actor's entries: a look-up of the actor in each unit of the
 		// scope (or every unit), rather than a scan of the whole log.
 		list := units
@@ -444,8 +456,24 @@ func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (w
 		if !scoped || f.WithoutUnit {
 			list += " UNION ALL SELECT 0"
 		}
-		where = append(where, "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN ("+list+") AND x.actor_id = ?)")
-		args = append(append(args, unitArgs...), f.ActorID)
+		q := "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN (" + list + ") AND x.actor_id = ?"
+		qArgs := append(slices.Clone(unitArgs), actorID)
+		if byName {
+			// The sign-ins are found by their record, of any unit: the
+			// scope is tested on each.
+			q += " UNION ALL SELECT r.seq FROM audit_record_index r WHERE r.record_type = 'user' AND r.record_id = ?"
+			qArgs = append(qArgs, actorID)
+			if units != "" {
+				orNone := ""
+				if f.WithoutUnit {
+					orNone = " OR a.unit_id = 0"
+				}
+				where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+			} else if scoped && !f.WithoutUnit {
+				where = append(where, "a.unit_id <> 0")
+			}
+		}
+		where, args = append(where, q+")"), append(args, qArgs...)
 	case !scoped:
 		// Every entry.
 	case units == "" && !f.WithoutUnit:

@@ -371,6 +371,8 @@ func testAuditFilters(t *testing.T, open Opener) {
 	t2 := f.clock.Now()
 	_, _, err = f.svc.Login(ctx, "stranger", "whatever it is", "203.0.113.9", "test") // unit 0
 	wantCode(t, err, kinbridge.EUNAUTHORIZED)
+	_, _, err = f.svc.Login(ctx, "admin-a", "not the password", "203.0.113.9", "test") // no actor, the user its record
+	wantCode(t, err, kinbridge.EUNAUTHORIZED)
 
 	// Each case runs on the log as the service made it, and again once it
 	// has grown by more than a batch of the store's audit index tables
@@ -433,6 +435,10 @@ func testAuditFilters(t *testing.T, open Opener) {
 				where(func(e *kinbridge.AuditEntry) bool { return inSubtree(f.regionA)(e) && e.ActorID == adminA.ID })},
 			{"by actor", System(), kinbridge.AuditFilter{ActorID: adminA.ID, Limit: 1000},
 				where(func(e *kinbridge.AuditEntry) bool { return e.ActorID == adminA.ID })},
+			{"by a user's name", System(), kinbridge.AuditFilter{ActorName: "admin-a", Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool { return e.ActorName == "admin-a" })},
+			{"by a user's name in a region", As(adminA), kinbridge.AuditFilter{ActorName: "admin-a", Limit: 1000},
+				where(func(e *kinbridge.AuditEntry) bool { return inSubtree(f.regionA)(e) && e.ActorName == "admin-a" })},
 			{"by actor name", System(), kinbridge.AuditFilter{ActorName: "stranger"},
 				where(func(e *kinbridge.AuditEntry) bool { return e.ActorName == "stranger" })},
 			{"time range", System(), kinbridge.AuditFilter{From: t1, To: t2},
