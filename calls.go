@@ -537,6 +537,9 @@ type CallsTx interface {
 
 	CreateCallPlan(ctx context.Context, p *CallPlan) error // sets ID, Created
 	FindCallPlanByID(ctx context.Context, id int64) (*CallPlan, error)
+	// FindCallPlanReview returns the plan without its Instance and Result:
+	// what a review of it shows.
+	FindCallPlanReview(ctx context.Context, id int64) (*CallPlan, error)
 	// FindCallPlans returns the plans of the subtree, newest first,
 	// without their Instance and Result (FindCallPlanByID reads them).
 	FindCallPlans(ctx context.Context, pathPrefix string, limit int) ([]*CallPlan, error)

@@ -571,9 +571,14 @@ func summarise(in *callplan.Instance, plan *callplan.Plan, capacity map[string]i
 	return sum
 }
 
-// findPlanInScope loads a plan and authorises the action on it.
-func findPlanInScope(ctx context.Context, tx Tx, a *Actor, action Action, id int64) (*CallPlan, error) {
-	p, err := tx.FindCallPlanByID(ctx, id)
+// findPlanInScope loads a plan (without its instance and result unless
+// data) and authorises the action on it.
+func findPlanInScope(ctx context.Context, tx Tx, a *Actor, action Action, id int64, data bool) (*CallPlan, error) {
+	find := tx.FindCallPlanReview
+	if data {
+		find = tx.FindCallPlanByID
+	}
+	p, err := find(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, notFound("call plan")
 	} else if err != nil {
@@ -585,15 +590,27 @@ func findPlanInScope(ctx context.Context, tx Tx, a *Actor, action Action, id int
 	return p, nil
 }
 
-// FindCallPlan returns one plan of the caller's scope.
+// FindCallPlan returns one plan of the caller's scope, with the planner's
+// instance and result.
 func (s *Service) FindCallPlan(ctx context.Context, id int64) (*CallPlan, error) {
+	return s.findCallPlan(ctx, id, true)
+}
+
+// FindCallPlanReview returns one plan of the caller's scope without the
+// planner's instance and result, which a nation's plan holds hundreds of
+// megabytes of: what a review of the plan shows.
+func (s *Service) FindCallPlanReview(ctx context.Context, id int64) (*CallPlan, error) {
+	return s.findCallPlan(ctx, id, false)
+}
+
+func (s *Service) findCallPlan(ctx context.Context, id int64, data bool) (*CallPlan, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var p *CallPlan
 	err = s.store.View(ctx, func(tx Tx) error {
-		p, err = findPlanInScope(ctx, tx, a, ActionCallView, id)
+		p, err = findPlanInScope(ctx, tx, a, ActionCallView, id, data)
 		return err
 	})
 	if err != nil {
@@ -638,7 +655,7 @@ func (s *Service) BookCallPlan(ctx context.Context, id int64) (*CallPlan, []*Cal
 	var p *CallPlan
 	var booked []*Call
 	err = s.store.Update(ctx, func(tx Tx) error {
-		if p, err = findPlanInScope(ctx, tx, a, ActionCallPlan, id); err != nil {
+		if p, err = findPlanInScope(ctx, tx, a, ActionCallPlan, id, true); err != nil {
 			return err
 		}
 		if p.Status != CallPlanDraft {

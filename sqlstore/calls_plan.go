@@ -9,8 +9,14 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-func (tx *Tx) callPlanSelect() string {
-	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, ` + tx.jsonText("d.instance") + `, ` + tx.jsonText("d.result") + `,
+// callPlanSelect reads plans whole, or (data false) without their instance
+// and result.
+func (tx *Tx) callPlanSelect(data bool) string {
+	instance, result := "''", "''"
+	if data {
+		instance, result = tx.jsonText("d.instance"), tx.jsonText("d.result")
+	}
+	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, ` + instance + `, ` + result + `,
 		` + tx.jsonText("p.summary") + `, ` + tx.jsonText("d.short") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
 	FROM call_plans p JOIN units u ON u.id = p.unit_id JOIN call_plan_data d ON d.plan_id = p.id`
 }
@@ -94,7 +100,16 @@ func (tx *Tx) CreateCallPlan(ctx context.Context, p *kinbridge.CallPlan) error {
 
 // FindCallPlanByID returns the plan.
 func (tx *Tx) FindCallPlanByID(ctx context.Context, id int64) (*kinbridge.CallPlan, error) {
-	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect()+" WHERE p.id = ?", id))
+	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(true)+" WHERE p.id = ?", id))
+	if err != nil {
+		return nil, tx.store.mapError(err, "find call plan", "call plan")
+	}
+	return p, nil
+}
+
+// FindCallPlanReview returns the plan without its instance and result.
+func (tx *Tx) FindCallPlanReview(ctx context.Context, id int64) (*kinbridge.CallPlan, error) {
+	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(false)+" WHERE p.id = ?", id))
 	if err != nil {
 		return nil, tx.store.mapError(err, "find call plan", "call plan")
 	}

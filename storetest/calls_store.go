@@ -679,6 +679,13 @@ func testCallsPlansTokens(t *testing.T, open Opener) {
 		got, err := tx.FindCallPlanByID(ctx, p1.ID)
 		mustNoErr(t, err, "find plan")
 		diff(t, "plan", p1, got)
+		review, err := tx.FindCallPlanReview(ctx, p1.ID)
+		mustNoErr(t, err, "find plan review")
+		want := *p1
+		want.Instance, want.Result = json.RawMessage{}, json.RawMessage{}
+		diff(t, "plan review", &want, review)
+		_, err = tx.FindCallPlanReview(ctx, -1)
+		wantCode(t, err, kinbridge.ENOTFOUND)
 		ps, err := tx.FindCallPlans(ctx, f.regionA.Path, 0)
 		mustNoErr(t, err, "find plans")
 		if len(ps) != 2 || ps[0].ID != p2.ID || ps[1].ID != p1.ID || ps[0].Status != kinbridge.CallPlanDraft {

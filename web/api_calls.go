@@ -485,14 +485,17 @@ func (s *Server) apiPlanCallWeek(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiGetCallPlan(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	var p *kinbridge.CallPlan
-	if err == nil {
+	full := r.URL.Query().Get("full") != ""
+	if err == nil && full {
 		p, err = s.svc.FindCallPlan(r.Context(), id)
+	} else if err == nil {
+		p, err = s.svc.FindCallPlanReview(r.Context(), id)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("full") != "" {
+	if full {
 		s.writeJSON(w, r, http.StatusOK, map[string]any{"plan": toJSONCallPlan(p), "instance": p.Instance, "result": p.Result})
 		return
 	}

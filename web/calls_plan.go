@@ -138,7 +138,7 @@ func (s *Server) renderCallPlan(w http.ResponseWriter, r *http.Request, status i
 	id, err := pathID(r)
 	var p *kinbridge.CallPlan
 	if err == nil {
-		p, err = s.svc.FindCallPlan(r.Context(), id)
+		p, err = s.svc.FindCallPlanReview(r.Context(), id)
 	}
 	if err != nil {
 		s.htmlError(w, r, err)
