@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
+	"time"
 )
 
 // MigrationNames lists the .sql files at the root of migrations in the order
@@ -84,6 +86,9 @@ func (s *Store) checkKnownMigrations(ctx context.Context, names []string) error 
 	return nil
 }
 
+// migrationSlow is how long a migration runs before it is logged.
+const migrationSlow = 2 * time.Second
+
 // applyMigration applies one migration unless it has been applied already,
 // which it checks inside the transaction, after taking the migration lock.
 func (s *Store) applyMigration(ctx context.Context, name string) (bool, error) {
@@ -108,7 +113,17 @@ func (s *Store) applyMigration(ctx context.Context, name string) (bool, error) {
 	} else if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	// A migration that rewrites a large table runs for a while, at the
+	// start of whatever opened the database: say so, rather than seem hung.
+	start := time.Now()
+	slow := time.AfterFunc(migrationSlow, func() {
+		slog.Info("applying migration; on a large database this takes a while", "migration", name)
+	})
+	_, err = tx.ExecContext(ctx, string(body))
+	if !slow.Stop() && err == nil {
+		slog.Info("applied migration", "migration", name, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err != nil {
 		return false, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO schema_migrations (name, applied) VALUES (?, ?)"),
