@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kinbridge/kinbridge"
 )
@@ -25,60 +28,66 @@ var duplicateKinds = []struct{ prefix, reason string }{
 
 // FlagDuplicatesOf flags every pair of a person with id in [firstID,
 // lastID] and another person that share a duplicate key, and returns the
-// flags made. Each key kind is one INSERT … SELECT, and the pairs never
-// leave the database: the new persons' keys of that kind (a range of the
-// term index) joined to the same term of every other person, a pair of two
-// new persons once (the lower id on the left), two persons that share more
-// than one key of the kind once, inserted in the flags' key order — an
+// flags made. The pairs are found with one set-based query per key kind:
+// the new persons' keys of that kind (a range of the term index) joined
+// to the same term of every other person; a pair of two new persons is
+// produced once (the lower id on the left). They are then sorted, and
+// inserted in the flags' key order, skipping those that exist already: an
 // import of a million persons makes some two million flags, which in the
 // join's order would each touch a page anywhere in the table.
 func (tx *Tx) FlagDuplicatesOf(ctx context.Context, firstID, lastID int64) (int, error) {
+	type flag struct {
+		lo, hi int64
+		reason string
+	}
+	var flags []flag
+	for _, k := range duplicateKinds {
+		rows, err := tx.query(ctx, `
+			SELECT a.person_id, b.person_id
+			FROM person_terms a JOIN person_terms b ON b.term = a.term
+			WHERE a.term >= ? AND a.term < ? AND a.person_id >= ? AND a.person_id <= ?
+				AND b.person_id <> a.person_id AND (b.person_id > a.person_id OR b.person_id < ?)`,
+			k.prefix, PrefixEnd(k.prefix), firstID, lastID, firstID)
+		if err != nil {
+			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
+		}
+		for rows.Next() {
+			var a, b int64
+			if err := rows.Scan(&a, &b); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("flag duplicates: %w", err)
+			}
+			flags = append(flags, flag{min(a, b), max(a, b), k.reason})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
+		}
+	}
+	// Two persons may share more than one key of a kind: one flag a reason.
+	slices.SortFunc(flags, func(a, b flag) int {
+		return cmp.Or(cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi), strings.Compare(a.reason, b.reason))
+	})
+	flags = slices.Compact(flags)
+	n := len(flags)
+	los, his, reasons := make([]int64, n), make([]int64, n), make([]string, n)
+	for i, f := range flags {
+		los[i], his[i], reasons[i] = f.lo, f.hi, f.reason
+	}
 	// Every flag found has a person of the range on one side. When no flag
 	// has one yet — an import's new persons — none can exist already, and
-	// the rows go in without the check for each (on SQLite an upsert keeps
-	// a statement journal; OR FAIL does not, and fails the transaction on a
-	// row that breaks a constraint, as the caller wants).
+	// the rows go in without the check for each (an upsert, which on
+	// SQLite also keeps a statement journal).
 	var exists bool
 	err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM duplicate_flags WHERE person_id >= ? AND person_id <= ?)
 		OR EXISTS (SELECT 1 FROM duplicate_flags WHERE other_id >= ? AND other_id <= ?)`, firstID, lastID, firstID, lastID).Scan(&exists)
 	if err != nil {
 		return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
 	}
-	insert, tail := "INSERT OR FAIL INTO", ""
-	switch {
-	case tx.postgres() && exists:
-		insert, tail = "INSERT INTO", " ON CONFLICT DO NOTHING"
-	case tx.postgres():
-		insert = "INSERT INTO"
-	case exists:
-		insert = "INSERT OR IGNORE INTO"
-	}
-	// The reason and the time are the select list's: PostgreSQL types them
-	// there, not from the columns they go to.
-	values := "CAST(? AS TEXT), ?"
-	if tx.postgres() {
-		values = "CAST(? AS TEXT), CAST(? AS timestamptz)"
-	}
-	made := 0
-	for _, k := range duplicateKinds {
-		res, err := tx.exec(ctx, insert+` duplicate_flags (person_id, other_id, reason, created)
-			SELECT DISTINCT CASE WHEN a.person_id < b.person_id THEN a.person_id ELSE b.person_id END,
-				CASE WHEN a.person_id < b.person_id THEN b.person_id ELSE a.person_id END, `+values+`
-			FROM person_terms a JOIN person_terms b ON b.term = a.term
-			WHERE a.term >= ? AND a.term < ? AND a.person_id >= ? AND a.person_id <= ?
-				AND b.person_id <> a.person_id AND (b.person_id > a.person_id OR b.person_id < ?)
-			ORDER BY 1, 2`+tail,
-			k.reason, tx.now, k.prefix, PrefixEnd(k.prefix), firstID, lastID, firstID)
-		if err != nil {
-			return 0, tx.store.mapError(err, "flag duplicates", "duplicate flag")
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("flag duplicates: %w", err)
-		}
-		made += int(n)
-	}
-	return made, nil
+	made, err := tx.bulkInsert(ctx, "flag duplicates", "duplicate_flags", n, []column{
+		intColumn("person_id", los), intColumn("other_id", his), textColumn("reason", reasons), constColumn("created", tx.now),
+	}, bulkOptions{skipExisting: exists})
+	return int(made), err
 }
 
 // FindDuplicateFlags returns the flags f selects, by pair and reason, with
