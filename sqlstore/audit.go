@@ -434,6 +434,14 @@ func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (w
 			units, unitArgs, big = "SELECT id FROM units WHERE path >= ? AND path < ?", []any{f.PathPrefix, SubtreeEnd(f.PathPrefix)}, b
 		}
 	}
+	// inUnits tests each entry's unit against the scope.
+	inUnits := func() {
+		orNone := ""
+		if f.WithoutUnit {
+			orNone = " OR a.unit_id = 0"
+		}
+		where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+	}
 	actorID := f.ActorID
 	byName := false
 	if actorID == 0 && f.ActorName != "" && !byRecord {
@@ -464,28 +472,18 @@ func (tx *Tx) auditIndexedConds(ctx context.Context, f kinbridge.AuditFilter) (w
 			q += " UNION ALL SELECT r.seq FROM audit_record_index r WHERE r.record_type = 'user' AND r.record_id = ?"
 			qArgs = append(qArgs, actorID)
 			if units != "" {
-				orNone := ""
-				if f.WithoutUnit {
-					orNone = " OR a.unit_id = 0"
-				}
-				where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+				inUnits()
 			} else if scoped && !f.WithoutUnit {
 				where = append(where, "a.unit_id <> 0")
 			}
 		}
 		where, args = append(where, q+")"), append(args, qArgs...)
-	case !scoped:
-		// Every entry.
-	case units == "" && !f.WithoutUnit:
-		where = append(where, "a.unit_id <> 0")
+	case scoped && units == "" && !f.WithoutUnit:
+		where = append(where, "a.unit_id <> 0") // every unit's entries
 	case units == "":
 		// Every entry.
 	case big || byRecord || f.WithoutUnit:
-		orNone := ""
-		if f.WithoutUnit {
-			orNone = " OR a.unit_id = 0"
-		}
-		where, args = append(where, "(a.unit_id IN ("+units+")"+orNone+")"), append(args, unitArgs...)
+		inUnits()
 	default:
 		where = append(where, "a.seq IN (SELECT x.seq FROM audit_unit_index x WHERE x.unit_id IN ("+units+"))")
 		args = append(args, unitArgs...)

@@ -13,8 +13,28 @@ import (
 // tests one by one, and the fewest a batch of index rows holds.
 const auditIndexBatch = 512
 
-// indexAudit runs before a write transaction that moved the audit head to
-// head commits. If the log has grown by auditIndexBatch entries since the
+// finishAudit is the audit's part of a write transaction's end, before its
+// COMMIT: the deferred entries are written, and, if the log has grown by a
+// batch, indexed (indexAudit). It returns what to note once the
+// transaction has committed (Store.noteCommitted).
+func (tx *Tx) finishAudit(ctx context.Context) (indexed int64, err error) {
+	if err := tx.writeDeferred(ctx); err != nil {
+		return 0, err
+	}
+	return tx.indexAudit(ctx)
+}
+
+// noteCommitted remembers what a write transaction committed: the audit
+// head it moved to, if any, and how far it indexed the log, if it did.
+func (s *Store) noteCommitted(head *kinbridge.AuditHead, indexed int64) {
+	if head != nil {
+		s.noteAuditHead(head)
+	}
+	s.noteAuditIndexed(indexed)
+}
+
+// indexAudit runs before a write transaction that moved the audit head
+// commits. If the log has grown by auditIndexBatch entries since the
 // index tables were last written (as far as this store knows), it writes
 // the keys of every entry after audit_head.indexed to them, in key order,
 // and moves indexed to the newest entry. It returns what to note
@@ -23,7 +43,8 @@ const auditIndexBatch = 512
 // What is indexed is decided in the database, from audit_head.indexed: a
 // store that knows less than another process has done indexes early, and
 // finds nothing twice.
-func (tx *Tx) indexAudit(ctx context.Context, head *kinbridge.AuditHead) (int64, error) {
+func (tx *Tx) indexAudit(ctx context.Context) (int64, error) {
+	head := tx.head
 	if !tx.store.dialect.AuditIndexTables || head == nil || head.Seq-tx.store.auditIndexed.Load() < auditIndexBatch {
 		return 0, nil
 	}

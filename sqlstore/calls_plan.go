@@ -9,25 +9,28 @@ import (
 	"github.com/kinbridge/kinbridge"
 )
 
-// callPlanSelect reads plans whole, or (data false) without their instance
-// and result.
-func (tx *Tx) callPlanSelect(data bool) string {
-	instance, result := "''", "''"
-	if data {
+// Which of a plan's call_plan_data a read takes: a nation's plan holds
+// hundreds of megabytes of instance and result and tens of megabytes of short
+// households. A review shows the short households, and a list of plans
+// only the summary, which counts them.
+const (
+	planSummary = iota // no call_plan_data
+	planReview         // the short households
+	planWhole          // and the instance and result
+)
+
+// callPlanSelect reads plans with the part of their data that what names.
+func (tx *Tx) callPlanSelect(what int) string {
+	instance, result, short, from := "''", "''", "''", ""
+	if what >= planReview {
+		short, from = tx.jsonText("d.short"), " JOIN call_plan_data d ON d.plan_id = p.id"
+	}
+	if what == planWhole {
 		instance, result = tx.jsonText("d.instance"), tx.jsonText("d.result")
 	}
 	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, ` + instance + `, ` + result + `,
-		` + tx.jsonText("p.summary") + `, ` + tx.jsonText("d.short") + `, COALESCE(p.created_by, 0), p.created, p.booked_at
-	FROM call_plans p JOIN units u ON u.id = p.unit_id JOIN call_plan_data d ON d.plan_id = p.id`
-}
-
-// callPlanListSelect reads plans without their instance, result and short
-// households (call_plan_data): a nation's plan holds hundreds of megabytes
-// of them, and a list shows the summary, which counts the short households.
-func (tx *Tx) callPlanListSelect() string {
-	return `SELECT p.id, p.unit_id, u.path, p.week_start, p.status, '', '',
-		` + tx.jsonText("p.summary") + `, '', COALESCE(p.created_by, 0), p.created, p.booked_at
-	FROM call_plans p JOIN units u ON u.id = p.unit_id`
+		` + tx.jsonText("p.summary") + `, ` + short + `, COALESCE(p.created_by, 0), p.created, p.booked_at
+	FROM call_plans p JOIN units u ON u.id = p.unit_id` + from
 }
 
 func scanCallPlan(row interface{ Scan(...any) error }) (*kinbridge.CallPlan, error) {
@@ -64,9 +67,6 @@ func (tx *Tx) CreateCallPlan(ctx context.Context, p *kinbridge.CallPlan) error {
 	if p.Status == "" {
 		p.Status = kinbridge.CallPlanDraft
 	}
-	if len(p.Summary.Short) > 0 {
-		p.Summary.ShortCount = len(p.Summary.Short)
-	}
 	sum := p.Summary
 	sum.Short = nil // in call_plan_data
 	summary, err := json.Marshal(sum)
@@ -100,7 +100,7 @@ func (tx *Tx) CreateCallPlan(ctx context.Context, p *kinbridge.CallPlan) error {
 
 // FindCallPlanByID returns the plan.
 func (tx *Tx) FindCallPlanByID(ctx context.Context, id int64) (*kinbridge.CallPlan, error) {
-	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(true)+" WHERE p.id = ?", id))
+	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(planWhole)+" WHERE p.id = ?", id))
 	if err != nil {
 		return nil, tx.store.mapError(err, "find call plan", "call plan")
 	}
@@ -109,7 +109,7 @@ func (tx *Tx) FindCallPlanByID(ctx context.Context, id int64) (*kinbridge.CallPl
 
 // FindCallPlanReview returns the plan without its instance and result.
 func (tx *Tx) FindCallPlanReview(ctx context.Context, id int64) (*kinbridge.CallPlan, error) {
-	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(false)+" WHERE p.id = ?", id))
+	p, err := scanCallPlan(tx.queryRow(ctx, tx.callPlanSelect(planReview)+" WHERE p.id = ?", id))
 	if err != nil {
 		return nil, tx.store.mapError(err, "find call plan", "call plan")
 	}
@@ -124,7 +124,7 @@ func (tx *Tx) FindCallPlans(ctx context.Context, pathPrefix string, limit int) (
 	if cond != "" {
 		where = append(where, cond)
 	}
-	q := tx.callPlanListSelect() + whereClause(where) + " ORDER BY p.id DESC"
+	q := tx.callPlanSelect(planSummary) + whereClause(where) + " ORDER BY p.id DESC"
 	if limit > 0 {
 		q, args = q+" LIMIT ?", append(args, limit)
 	}

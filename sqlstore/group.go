@@ -188,17 +188,8 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 	if sqlTx == nil {
 		return nil // every function failed: nothing to commit
 	}
-	if len(deferred) > 0 {
-		tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: true, deferred: deferred}
-		err := tx.writeDeferred(ctx)
-		stmts = tx.stmts
-		if err != nil {
-			return fmt.Errorf("append audit entries: %w", err)
-		}
-		head = tx.head
-	}
-	tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil}
-	indexed, err := tx.indexAudit(ctx, head)
+	tx := &Tx{tx: sqlTx, db: s.write, store: s, now: s.now(), writable: true, stmts: stmts, head: head, headLocked: head != nil, deferred: deferred}
+	indexed, err := tx.finishAudit(ctx)
 	stmts = tx.stmts
 	if err != nil {
 		return err
@@ -208,10 +199,7 @@ func (s *Store) runCalls(calls []*writeCall, ran *[]*writeCall) error {
 	if err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
-	if head != nil {
-		s.noteAuditHead(head)
-	}
-	s.noteAuditIndexed(indexed)
+	s.noteCommitted(tx.head, indexed)
 	return nil
 }
 

@@ -273,20 +273,14 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts sql.TxOptions, writabl
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.writeDeferred(ctx); err != nil {
-		return err
-	}
-	indexed, err := tx.indexAudit(ctx, tx.head)
+	indexed, err := tx.finishAudit(ctx)
 	if err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.dialect.MapError(err))
 	}
-	if tx.head != nil {
-		s.noteAuditHead(tx.head)
-	}
-	s.noteAuditIndexed(indexed)
+	s.noteCommitted(tx.head, indexed)
 	return nil
 }
 

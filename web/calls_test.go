@@ -448,7 +448,7 @@ func TestCallsPlanPageListsFirstShortfalls(t *testing.T) {
 	for i := range short {
 		short[i] = kinbridge.CallShortfall{HouseholdID: int64(100000 + i), Got: 0, Want: 2, Reason: "no window", ReasonCode: "no_option"}
 	}
-	p := &kinbridge.CallPlan{UnitID: f.b.ID, WeekStart: nextMonday(), Summary: kinbridge.CallPlanSummary{Households: len(short), Short: short}}
+	p := &kinbridge.CallPlan{UnitID: f.b.ID, WeekStart: nextMonday(), Summary: kinbridge.CallPlanSummary{Households: len(short), Short: short, ShortCount: len(short)}}
 	if err := f.store.Update(f.ctx, func(tx kinbridge.Tx) error { return tx.CreateCallPlan(f.ctx, p) }); err != nil {
 		t.Fatal(err)
 	}
